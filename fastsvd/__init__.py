@@ -1,0 +1,1 @@
+"""fastsvd: singular value decompositions computed by Numba-compiled kernels."""
