@@ -1,0 +1,481 @@
+"""Divide and conquer SVD of an upper bidiagonal matrix (LAPACK xBDSDC / xLASD0-xLASD8).
+
+The bidiagonal is cut at a middle row; the two halves are solved recursively
+(leaves directly) and glued back through a rank-one modification whose SVD is
+that of a broken-arrow matrix (Gu & Eisenstat, "A divide-and-conquer algorithm for
+the bidiagonal SVD", SIAM J. Matrix Anal. Appl. 16 (1995); Jessup & Sorensen 1994).
+
+Layout.  A node of the recursion is an ``nr x (nr + sqre)`` upper bidiagonal made of
+rows ``r0 .. r0+nr-1`` and columns ``r0 .. r0+nr+sqre-1`` of ``B`` (``sqre`` is 0 or
+1, xLASD1's SQRE).  Cutting at local row ``k`` gives the left node ``(r0, k, 1)``,
+the row ``r0+k`` with ``alpha = d[r0+k]``, ``beta = e[r0+k]``, and the right node
+``(r0+k+1, nr-k-1, sqre)``.  Singular vectors are stored as rows: ``UT`` holds
+``U^T`` and ``VT`` holds ``V^T``; a node owns the diagonal blocks
+``UT[r0:r0+nr, r0:r0+nr]`` and ``VT[r0:r0+nc, r0:r0+nc]``, its singular values
+(descending) are ``d[r0:r0+nr]`` and, for ``sqre = 1``, row ``nc-1`` of its ``VT``
+block is the null vector.  Without vectors only the first and last rows of each
+node's ``V`` are kept (``VF``, ``VL``, xLASD6's VF and VL), so values cost O(n^2).
+"""
+import math
+
+import numpy as np
+
+from .._jit import kernel
+from .blas import gemm
+from .secular import arrow_vector, lowner_z, secular_root
+
+
+@kernel
+def split_tree(n, leaf_size):
+    """Nodes of the recursion tree in breadth-first order (LAPACK xLASDT).
+
+    Returns ``(start, rows, sqre, cut)``; ``cut[i]`` is the local row where node
+    ``i`` is cut, or -1 for a leaf (``rows <= leaf_size``).  Children follow their
+    parent, so a reverse sweep meets every child before its parent.
+    """
+    cap = 2 * n + 3
+    start = np.empty(cap, np.int64)
+    rows = np.empty(cap, np.int64)
+    sq = np.empty(cap, np.int64)
+    cut = np.empty(cap, np.int64)
+    start[0] = 0
+    rows[0] = n
+    sq[0] = 0
+    count = 1
+    head = 0
+    while head < count:
+        nr = rows[head]
+        if nr > leaf_size:
+            k = nr // 2
+            cut[head] = k
+            start[count] = start[head]
+            rows[count] = k
+            sq[count] = 1
+            start[count + 1] = start[head] + k + 1
+            rows[count + 1] = nr - k - 1
+            sq[count + 1] = sq[head]
+            count += 2
+        else:
+            cut[head] = -1
+        head += 1
+    return start[:count], rows[:count], sq[:count], cut[:count]
+
+
+@kernel
+def solve_tiny_leaf(d, e, UT, VT, VF, VL, r0, nr, sqre, vectors):
+    """Leaves of 0 or 1 rows in closed form: ``[d]`` or ``[d, e]`` (a 1 x 2 row)."""
+    if nr == 0:
+        if sqre == 1:
+            if vectors:
+                VT[r0, r0] = 1.0
+            else:
+                VF[r0] = 1.0
+                VL[r0] = 1.0
+        return
+    a = d[r0]
+    if sqre == 0:
+        d[r0] = abs(a)
+        if vectors:
+            UT[r0, r0] = -1.0 if a < 0 else 1.0
+            VT[r0, r0] = 1.0
+        else:
+            VF[r0] = 1.0
+            VL[r0] = 1.0
+        return
+    b = e[r0]
+    s = math.hypot(a, b)
+    if s == 0.0:
+        c = 1.0
+        sn = 0.0
+    else:
+        c = a / s
+        sn = b / s
+    d[r0] = s
+    # [a, b] = 1 * s * [c, sn]; the null vector is [-sn, c]
+    if vectors:
+        UT[r0, r0] = 1.0
+        VT[r0, r0] = c
+        VT[r0, r0 + 1] = sn
+        VT[r0 + 1, r0] = -sn
+        VT[r0 + 1, r0 + 1] = c
+    else:
+        VF[r0] = c
+        VF[r0 + 1] = -sn
+        VL[r0] = sn
+        VL[r0 + 1] = c
+
+
+@kernel
+def rotate_rows(X, i, j, c, s):
+    """``(X_i, X_j) <- (c X_i + s X_j, -s X_i + c X_j)`` (xROT on two contiguous rows)."""
+    for t in range(X.shape[1]):
+        xi = X[i, t]
+        xj = X[j, t]
+        X[i, t] = c * xi + s * xj
+        X[j, t] = c * xj - s * xi
+
+
+@kernel
+def rotate_entries(x, i, j, c, s):
+    xi = x[i]
+    xj = x[j]
+    x[i] = c * xi + s * xj
+    x[j] = c * xj - s * xi
+
+
+@kernel
+def multiply_blocks(Q, nd, rowof, use, X, lo, hi, T):
+    """``T[:, lo:hi] = Q[:, sel] @ X[rowof[nd[sel]], lo:hi]`` over the positions ``sel``
+    whose old vector has support in coordinates ``lo:hi`` (xLASD3's block products).
+
+    Old vectors from the other half of the block diagonal are zero there, so the
+    inner dimension is only the number of vectors that touch ``lo:hi``.
+    """
+    K = nd.shape[0]
+    cnt = 0
+    for i in range(K):
+        if use[nd[i]]:
+            cnt += 1
+    Qs = np.empty((K, cnt), T.dtype)
+    Xs = np.empty((cnt, hi - lo), T.dtype)
+    c = 0
+    for i in range(K):
+        p = nd[i]
+        if use[p]:
+            for j in range(K):
+                Qs[j, c] = Q[j, i]
+            Xs[c, :] = X[rowof[p], lo:hi]
+            c += 1
+    gemm(1.0, Qs, Xs, 0.0, T[:, lo:hi])
+
+
+@kernel
+def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
+    """Merge the two solved children of a node (LAPACK xLASD1 = xLASD2 + xLASD3).
+
+    1. Form ``z`` from the last row of the left ``V`` and the first row of the right
+       ``V``; for ``sqre = 1`` rotate the two null columns together (the rotated-out
+       one is the parent's null vector).
+    2. Sort the poles (the children's singular values) ascending, ``d_0 = 0`` first.
+    3. Scale by the largest entry (xLASD1) and deflate (xLASD2): ``|z_p| <= tol``
+       makes ``d_p`` a singular value; ``d_p - d_q <= tol`` rotates ``z_q`` into
+       ``z_p`` (the same Givens rotation on the old left and right vectors).
+    4. Solve the secular equation for the ``K`` remaining poles, recompute ``z`` by
+       Lowner's formula and form the arrow's singular vectors.
+    5. New vectors: old vectors times the arrow's, two block products per side.
+    6. Write values descending, with their vectors, into the node's storage.
+
+    Returns 0, or 1 if a root did not converge within ``max_iter``.
+    """
+    nc = nr + sqre
+    nc1 = k + 1
+    nc2 = nc - nc1
+    alpha = d[r0 + k]
+    beta = e[r0 + k] if nc2 > 0 else 0.0
+    # 1. z, and the old vectors as blocks (rows are vectors)
+    if vectors:
+        UB = UT[r0:r0 + nr, r0:r0 + nr]
+        VB = VT[r0:r0 + nc, r0:r0 + nc]
+        UB[k, :] = 0.0
+        UB[k, k] = 1.0
+    zl = np.empty(nc1)
+    zr = np.empty(nc2)
+    if vectors:
+        for j in range(nc1):
+            zl[j] = alpha * VB[j, k]
+        for j in range(nc2):
+            zr[j] = beta * VB[nc1 + j, nc1]
+    else:
+        fo = np.zeros(nc)
+        lo = np.zeros(nc)
+        for j in range(nc1):
+            zl[j] = alpha * VL[r0 + j]
+            fo[j] = VF[r0 + j]
+        for j in range(nc2):
+            zr[j] = beta * VF[r0 + nc1 + j]
+        if nc2 > 0:
+            for j in range(nc2):
+                lo[nc1 + j] = VL[r0 + nc1 + j]
+        else:
+            for j in range(nc1):
+                lo[j] = VL[r0 + j]
+    z0 = zl[k]
+    mixed0 = False
+    if sqre == 1:
+        zb = zr[nc2 - 1]
+        r = math.hypot(z0, zb)
+        if r == 0.0:
+            c = 1.0
+            s = 0.0
+        else:
+            c = z0 / r
+            s = zb / r
+        if vectors:
+            rotate_rows(VB, k, nc - 1, c, s)
+        else:
+            rotate_entries(fo, k, nc - 1, c, s)
+            rotate_entries(lo, k, nc - 1, c, s)
+        z0 = r
+        mixed0 = s != 0.0
+    # 2. positions: pole value, z, old left vector (row) and old right vector
+    pd = np.empty(nr)
+    pz = np.empty(nr)
+    prow = np.empty(nr, np.int64)
+    utop = np.empty(nr, np.bool_)
+    ubot = np.empty(nr, np.bool_)
+    vtop = np.empty(nr, np.bool_)
+    vbot = np.empty(nr, np.bool_)
+    pd[0] = 0.0
+    pz[0] = z0
+    prow[0] = k
+    utop[0] = True
+    ubot[0] = False
+    vtop[0] = True
+    vbot[0] = mixed0
+    li = k - 1
+    ri = nr - k - 2
+    for p in range(1, nr):
+        take_left = ri < 0 or (li >= 0 and d[r0 + li] <= d[r0 + nc1 + ri])
+        if take_left:
+            pd[p] = d[r0 + li]
+            pz[p] = zl[li]
+            prow[p] = li
+            li -= 1
+        else:
+            pd[p] = d[r0 + nc1 + ri]
+            pz[p] = zr[ri]
+            prow[p] = nc1 + ri
+            ri -= 1
+        top = prow[p] < nc1
+        utop[p] = top
+        ubot[p] = not top
+        vtop[p] = top
+        vbot[p] = not top
+    # the right vector of position p is VB row prow[p] too (except p = 0: row k)
+    # 3. scale and deflate
+    orgnrm = max(abs(alpha), abs(beta))
+    for p in range(nr):
+        orgnrm = max(orgnrm, pd[p])
+    if orgnrm == 0.0:
+        for p in range(nr):
+            d[r0 + p] = 0.0
+        if not vectors:
+            VF[r0:r0 + nc] = fo
+            VL[r0:r0 + nc] = lo
+        return 0
+    ds = pd / orgnrm
+    zs = pz / orgnrm
+    # tolerance of xLASD2: 8 eps times the largest entry (1 after scaling)
+    tol = 8.0 * eps
+    if abs(zs[0]) <= tol:
+        zs[0] = tol
+    defl = np.zeros(nr, np.bool_)
+    q = -1
+    for p in range(1, nr):
+        if abs(zs[p]) <= tol:
+            defl[p] = True
+            continue
+        if q >= 1 and ds[p] - ds[q] <= tol:
+            r = math.hypot(zs[p], zs[q])
+            c = zs[p] / r
+            s = zs[q] / r
+            zs[p] = r
+            zs[q] = 0.0
+            defl[q] = True
+            if vectors:
+                rotate_rows(UB, prow[p], prow[q], c, s)
+                rotate_rows(VB, prow[p], prow[q], c, s)
+            else:
+                rotate_entries(fo, prow[p], prow[q], c, s)
+                rotate_entries(lo, prow[p], prow[q], c, s)
+            u1 = utop[p] or utop[q]
+            u2 = ubot[p] or ubot[q]
+            utop[p] = u1
+            utop[q] = u1
+            ubot[p] = u2
+            ubot[q] = u2
+            v1 = vtop[p] or vtop[q]
+            v2 = vbot[p] or vbot[q]
+            vtop[p] = v1
+            vtop[q] = v1
+            vbot[p] = v2
+            vbot[q] = v2
+        q = p
+    K = 0
+    for p in range(nr):
+        if not defl[p]:
+            K += 1
+    nd = np.empty(K, np.int64)
+    dk = np.empty(K)
+    zk = np.empty(K)
+    i = 0
+    for p in range(nr):
+        if not defl[p]:
+            nd[i] = p
+            dk[i] = ds[p]
+            zk[i] = zs[p]
+            i += 1
+    # keep the smallest positive pole away from the pole at 0 (xLASD2's HLFTOL)
+    if K >= 2 and dk[1] < 0.5 * tol:
+        dk[1] = 0.5 * tol
+    # 4. secular equation and Lowner's z
+    orig = np.empty(K, np.int64)
+    taus = np.empty(K)
+    info = 0
+    for j in range(K):
+        o, t, st = secular_root(dk, zk, K, j, eps, max_iter)
+        orig[j] = o
+        taus[j] = t
+        if st != 0:
+            info = 1
+    zhat = np.empty(K)
+    lowner_z(dk, zk, K, orig, taus, zhat)
+    # 6 (order). values descending: roots ascending, deflated poles ascending
+    slot_of = np.empty(nr, np.int64)  # >= 0: root j; < 0: deflated position -(p+1)
+    nde = nr - K
+    dpos = np.empty(nde, np.int64)
+    i = 0
+    for p in range(nr):
+        if defl[p]:
+            dpos[i] = p
+            i += 1
+    jr = K - 1
+    jd = nde - 1
+    for slot in range(nr):
+        if jd < 0 or (jr >= 0 and dk[orig[jr]] + taus[jr] >= ds[dpos[jd]]):
+            slot_of[slot] = jr
+            d[r0 + slot] = (dk[orig[jr]] + taus[jr]) * orgnrm
+            jr -= 1
+        else:
+            slot_of[slot] = -(dpos[jd] + 1)
+            d[r0 + slot] = pd[dpos[jd]]
+            jd -= 1
+    if vectors:
+        # 5. arrow vectors (rows = roots) and block products
+        Qu = np.empty((K, K), UT.dtype)
+        Qv = np.empty((K, K), UT.dtype)
+        for j in range(K):
+            arrow_vector(dk, zhat, K, orig[j], taus[j], Qu[j], Qv[j])
+        Uold = UB.copy()
+        Vold = VB.copy()
+        Tu = np.empty((K, nr), UT.dtype)
+        Tv = np.empty((K, nc), UT.dtype)
+        vrow = prow.copy()
+        multiply_blocks(Qu, nd, prow, utop, Uold, 0, nc1, Tu)
+        if nr > nc1:
+            multiply_blocks(Qu, nd, prow, ubot, Uold, nc1, nr, Tu)
+        multiply_blocks(Qv, nd, vrow, vtop, Vold, 0, nc1, Tv)
+        if nc > nc1:
+            multiply_blocks(Qv, nd, vrow, vbot, Vold, nc1, nc, Tv)
+        # 6. write back
+        for slot in range(nr):
+            j = slot_of[slot]
+            if j >= 0:
+                UB[slot, :] = Tu[j, :]
+                VB[slot, :] = Tv[j, :]
+            else:
+                p = -j - 1
+                UB[slot, :] = Uold[prow[p], :]
+                VB[slot, :] = Vold[vrow[p], :]
+        if sqre == 1:
+            VB[nc - 1, :] = Vold[nc - 1, :]
+    else:
+        uw = np.empty(K)
+        vw = np.empty(K)
+        nf = np.empty(nc)
+        nl = np.empty(nc)
+        for slot in range(nr):
+            j = slot_of[slot]
+            if j >= 0:
+                arrow_vector(dk, zhat, K, orig[j], taus[j], uw, vw)
+                sf = 0.0
+                sl = 0.0
+                for i in range(K):
+                    col = prow[nd[i]]
+                    sf += fo[col] * vw[i]
+                    sl += lo[col] * vw[i]
+                nf[slot] = sf
+                nl[slot] = sl
+            else:
+                p = -j - 1
+                nf[slot] = fo[prow[p]]
+                nl[slot] = lo[prow[p]]
+        if sqre == 1:
+            nf[nc - 1] = fo[nc - 1]
+            nl[nc - 1] = lo[nc - 1]
+        VF[r0:r0 + nc] = nf
+        VL[r0:r0 + nc] = nl
+    return info
+
+
+@kernel
+def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=1, max_iter=64):
+    """SVD of the upper bidiagonal with diagonal ``d`` (n,) and superdiagonal ``e`` (n-1,)
+    by divide and conquer (LAPACK xBDSDC with xLASD0 / xLASDA).
+
+    On exit ``d`` holds the singular values descending and, with
+    ``compute_vectors``, ``B = U diag(d) Vt`` with ``U``, ``Vt`` (n, n) orthogonal
+    (otherwise ``U`` and ``Vt`` are not referenced and the cost is O(n^2)).  ``e``
+    is overwritten.  ``leaf_size`` (>= 1) bounds the rows of a leaf; ``max_iter``
+    caps the iterations of each secular root.  Returns 0, or > 0 if a secular
+    root did not converge.
+
+    1. Scale ``B`` to largest entry 1 (xBDSDC's ORGNRM).
+    2. Build the recursion tree (xLASDT).
+    3. Sweep it bottom-up: solve the leaves, merge each node (xLASD1 / xLASD6).
+    4. Undo the scaling; turn the stored ``U^T`` into ``U``.
+    """
+    n = d.shape[0]
+    if n == 0:
+        return 0
+    # unit roundoff of the data's precision (float64 or float32)
+    # (xLAMCH('Epsilon'), as xLASD2 and xLASD4 use it)
+    eps = 2.0 ** -53 if d.itemsize == 8 else 2.0 ** -24
+    # 1. scale
+    orgnrm = 0.0
+    for i in range(n):
+        orgnrm = max(orgnrm, abs(d[i]))
+    for i in range(n - 1):
+        orgnrm = max(orgnrm, abs(e[i]))
+    if compute_vectors:
+        U[:, :] = 0.0
+        Vt[:, :] = 0.0
+    if orgnrm == 0.0:
+        if compute_vectors:
+            for i in range(n):
+                U[i, i] = 1.0
+                Vt[i, i] = 1.0
+        return 0
+    for i in range(n):
+        d[i] = d[i] / orgnrm
+    for i in range(n - 1):
+        e[i] = e[i] / orgnrm
+    # 2. tree (leaf solver for more than one row: not yet, see solve_tiny_leaf)
+    leaf = 1 if leaf_size < 1 else 1
+    start, rows, sq, cut = split_tree(n, leaf)
+    if compute_vectors:
+        VF = np.empty(0, d.dtype)
+        VL = np.empty(0, d.dtype)
+    else:
+        VF = np.zeros(n + 1, d.dtype)
+        VL = np.zeros(n + 1, d.dtype)
+    # 3. bottom-up sweep
+    info = 0
+    for idx in range(start.shape[0] - 1, -1, -1):
+        if cut[idx] < 0:
+            solve_tiny_leaf(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx], compute_vectors)
+        else:
+            st = merge_node(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx], cut[idx],
+                            compute_vectors, eps, max_iter)
+            if st != 0:
+                info = st
+    # 4. unscale, U^T -> U in place
+    for i in range(n):
+        d[i] = d[i] * orgnrm
+    if compute_vectors:
+        for i in range(n):
+            for j in range(i + 1, n):
+                t = U[i, j]
+                U[i, j] = U[j, i]
+                U[j, i] = t
+    return info
