@@ -1,0 +1,175 @@
+"""Householder reflectors: make one, apply one, and apply a block of them.
+
+A reflector is ``H = I - tau v v^T`` with ``v[0] = 1``.  A block of ``k``
+reflectors ``H_0 H_1 ... H_{k-1}`` is kept in compact WY form ``I - V T V^T``
+(Schreiber & Van Loan 1989) so that applying it is two matrix products, the
+level-3 update of every blocked reduction in this package.
+"""
+import math
+
+import numpy as np
+
+from .._jit import kernel
+from .blas import gemm, gemv
+
+
+@kernel
+def _norm2(x):
+    """Euclidean norm of a (possibly strided) vector without over/underflow (xNRM2)."""
+    ssq = 0.0
+    for i in range(x.size):
+        ssq += float(x[i]) * float(x[i])
+    # the plain sum of squares is exact enough whenever it stayed in range
+    if 1e-290 < ssq < 1e290:
+        return math.sqrt(ssq)
+    scale = 0.0
+    for i in range(x.size):
+        scale = max(scale, abs(float(x[i])))
+    if scale == 0.0 or not math.isfinite(scale):
+        return scale
+    ssq = 0.0
+    for i in range(x.size):
+        t = float(x[i]) / scale
+        ssq += t * t
+    return scale * math.sqrt(ssq)
+
+
+@kernel
+def larfg(x):
+    """Make a reflector that maps ``x`` to ``beta e_0`` (xLARFG).
+
+    On exit ``x[0] = beta`` and ``x[1:]`` holds ``v[1:]`` (``v[0] = 1`` is
+    implicit).  Returns ``tau``; ``tau = 0`` means ``H = I`` (``x[1:]`` already
+    zero).  ``beta = -sign(x[0]) ||x||``, which avoids cancellation in
+    ``x[0] - beta``.  Vectors with a norm below the safe minimum are scaled up
+    first, as LAPACK does, so that ``v`` is computed from normal numbers.
+    """
+    n = x.size
+    if n <= 1:
+        return 0.0
+    alpha = float(x[0])
+    xnorm = _norm2(x[1:])
+    if xnorm == 0.0:
+        return 0.0
+    beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
+    finfo = np.finfo(x.dtype)
+    safmin = float(finfo.tiny) / float(finfo.eps)
+    rsafmn = 1.0 / safmin
+    knt = 0
+    if abs(beta) < safmin:
+        # scale up until beta is safely normal (at most a few steps: each gains 1/safmin)
+        while abs(beta) < safmin and knt < 20:
+            knt += 1
+            for i in range(1, n):
+                x[i] *= rsafmn
+            beta *= rsafmn
+            alpha *= rsafmn
+        xnorm = _norm2(x[1:])
+        beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
+    tau = (beta - alpha) / beta
+    scal = 1.0 / (alpha - beta)
+    for i in range(1, n):
+        x[i] *= scal
+    for _ in range(knt):
+        beta *= safmin
+    x[0] = beta
+    return tau
+
+
+@kernel
+def apply_reflector_left(v, tau, C, work):
+    """``C <- (I - tau v v^T) C`` (xLARF, side 'L'); ``v[0]`` is used as stored.
+
+    ``work`` has at least ``C.shape[1]`` entries.
+    """
+    if tau == 0.0 or C.shape[0] == 0 or C.shape[1] == 0:
+        return
+    w = work[:C.shape[1]]
+    gemv(1.0, C, v, 0.0, w, True)
+    for i in range(C.shape[0]):
+        f = tau * v[i]
+        if f != 0.0:
+            row = C[i]
+            for j in range(w.size):
+                row[j] -= f * w[j]
+
+
+@kernel
+def apply_reflector_right(v, tau, C, work):
+    """``C <- C (I - tau v v^T)`` (xLARF, side 'R'); ``v[0]`` is used as stored."""
+    if tau == 0.0 or C.shape[0] == 0 or C.shape[1] == 0:
+        return
+    w = work[:C.shape[0]]
+    gemv(1.0, C, v, 0.0, w, False)
+    for i in range(C.shape[0]):
+        f = tau * w[i]
+        if f != 0.0:
+            row = C[i]
+            for j in range(v.size):
+                row[j] -= f * v[j]
+
+
+@kernel
+def larft(V, tau, T):
+    """Triangular factor of a block reflector (xLARFT, forward, columnwise).
+
+    ``V`` is ``p x k`` with the reflector vectors in its columns (unit diagonal
+    and zeros above it stored explicitly); on exit ``T`` (``k x k``, upper
+    triangular, zero below) satisfies ``H_0 ... H_{k-1} = I - V T V^T``.
+    """
+    k = V.shape[1]
+    T[:, :] = 0.0
+    # column i of T: T[:i, i] = -tau_i T[:i, :i] V[:, :i]^T v_i ; T[i, i] = tau_i
+    for i in range(k):
+        ti = tau[i]
+        T[i, i] = ti
+        if ti == 0.0 or i == 0:
+            continue
+        # z = V[:, :i]^T V[:, i]
+        for j in range(i):
+            s = 0.0
+            for r in range(i, V.shape[0]):
+                s += V[r, j] * V[r, i]
+            T[j, i] = -ti * s
+        # T[:i, i] <- T[:i, :i] T[:i, i]   (upper triangular product, in place top-down)
+        for j in range(i):
+            s = 0.0
+            for r in range(j, i):
+                s += T[j, r] * T[r, i]
+            T[j, i] = s
+
+
+@kernel
+def larfb_left(V, T, C, transpose, W):
+    """``C <- H C`` or ``H^T C`` with ``H = I - V T V^T`` (xLARFB, side 'L').
+
+    ``V`` is ``p x k`` (``p = C.shape[0]``), ``W`` a workspace of at least
+    ``k x C.shape[1]`` and another ``k x C.shape[1]``; two level-3 products
+    and one small triangular one.
+    """
+    k = V.shape[1]
+    nc = C.shape[1]
+    if k == 0 or nc == 0 or C.shape[0] == 0:
+        return
+    W1 = W[:k, :nc]
+    W2 = W[k:2 * k, :nc]
+    gemm(1.0, V, C, 0.0, W1, True, False)        # W1 = V^T C
+    gemm(1.0, T, W1, 0.0, W2, transpose, False)   # W2 = T W1 or T^T W1
+    gemm(-1.0, V, W2, 1.0, C, False, False)       # C -= V W2
+
+
+@kernel
+def larfb_right(V, T, C, transpose, W):
+    """``C <- C H`` or ``C H^T`` with ``H = I - V T V^T`` (xLARFB, side 'R').
+
+    ``V`` is ``p x k`` with ``p = C.shape[1]``; ``W`` at least ``C.shape[0] x 2k``.
+    """
+    k = V.shape[1]
+    mc = C.shape[0]
+    if k == 0 or mc == 0 or C.shape[1] == 0:
+        return
+    W1 = W[:mc, :k]
+    W2 = W[:mc, k:2 * k]
+    gemm(1.0, C, V, 0.0, W1, False, False)        # W1 = C V
+    gemm(1.0, W1, T, 0.0, W2, False, transpose)   # W2 = W1 T or W1 T^T
+    gemm(-1.0, W2, V, 1.0, C, False, True)        # C -= W2 V^T
