@@ -93,7 +93,7 @@ def bidiagonals():
     b["wilkinson_21"] = (np.abs(np.arange(-10, 11)).astype(float), np.ones(20))
     b["glued_30"] = (np.tile([1.0, 2.0, 3.0], 10), np.where(np.arange(29) % 3 == 2, 1e-14, 0.5))
     b["zero_diagonal_entry_10"] = (np.r_[np.ones(4), 0.0, np.ones(5)], np.ones(9))
-    b["zero_offdiagonal_12"] = (rng.standard_normal(12), np.r_[np.ones(5), 0.0, np.ones(6)])
+    b["zero_offdiagonal_12"] = (rng.standard_normal(12), np.r_[np.ones(5), 0.0, np.ones(5)])
     b["tiny_16"] = (1e-300 * rng.standard_normal(16), 1e-300 * rng.standard_normal(15))
     b["huge_16"] = (1e300 * rng.standard_normal(16), 1e300 * rng.standard_normal(15))
     b["single"] = (np.array([-3.0]), np.zeros(0))
