@@ -1,0 +1,183 @@
+"""Golub-Kahan-Lanczos bidiagonalization with reorthogonalization and thick restart.
+
+The process (Golub & Kahan 1965) builds orthonormal bases ``V_k`` (right,
+``n``-vectors) and ``U_k`` (left, ``m``-vectors) with
+
+    A V_k   = U_k B_k
+    A^T U_k = V_k B_k^T + beta_k v_{k+1} e_k^T
+
+working on ``A`` itself, never on ``A^T A`` (so singular values far below
+``sqrt(eps) ||A||`` keep their absolute accuracy ``eps ||A||``).  ``B_k`` is
+upper bidiagonal in the first cycle.  After a thick restart (Baglama & Reichel,
+"Augmented implicitly restarted Lanczos bidiagonalization methods", SIAM J. Sci.
+Comput. 27 (2005), sec. 2 and eq. (2.13)-(2.16)) the first ``l`` rows of ``B``
+are the kept Ritz values on the diagonal plus the column ``rho`` of residual
+couplings ``B[:l, l]``; the rest stays bidiagonal.
+
+Bases are stored one vector per *row* of a C-contiguous array (``V`` is
+``(ncv + 1, n)``, ``U`` is ``(ncv, m)``), so every vector is contiguous and a
+block of the basis is a row-major view for :func:`fastsvd.kernels.blas.gemv`.
+
+Reorthogonalization: classical Gram-Schmidt against the whole basis, repeated
+once when the norm drops by more than ``1/sqrt(2)`` (Daniel, Gragg, Kaufman &
+Stewart 1976; "twice is enough", Giraud, Langou & Rozloznik 2005).  The driver
+applies it on the short side always and on the long side either always
+(``full``) or never (one-sided, Simon & Zha 2000, sec. 3: with ``V``
+orthogonal to working precision the Ritz values converge as with full
+reorthogonalization, and ``U`` is only locally orthogonalized against the
+known couplings ``B[:j, j]``).
+
+These kernels are the arithmetic; the loop that calls the user's products
+lives in :mod:`fastsvd.truncated` (a ``LinearOperator`` is a Python object).
+"""
+import numpy as np
+
+from .._jit import kernel
+from .blas import gemm, gemv
+
+#: DGKS criterion (Daniel et al. 1976, eq. (5.3)): a Gram-Schmidt pass that
+#: leaves less than 1/sqrt(2) of the norm cancelled enough digits that one more
+#: pass is needed; a second pass always suffices (Giraud et al. 2005, thm. 2).
+_DGKS = 0.7071067811865476
+
+
+@kernel
+def norm2(x):
+    """Euclidean norm of a contiguous vector, without overflow or underflow (xNRM2).
+
+    The fast path is one sum of squares; when it over- or underflows (entries
+    beyond ~1e154 or below ~1e-146) the vector is rescaled by its largest entry
+    first, as LAPACK's xNRM2 does in one pass with scaling.  The sum runs in
+    four interleaved partial sums in a fixed order (deterministic, and not
+    latency-bound) instead of BLAS ``ddot``, whose threads for long vectors
+    cost more than the sum itself on a loaded two-core machine (measured:
+    16 ms against 0.1 ms for 2e5 entries while another process ran).
+    """
+    n = x.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    n4 = n - n % 4
+    for t in range(0, n4, 4):
+        s0 += x[t] * x[t]
+        s1 += x[t + 1] * x[t + 1]
+        s2 += x[t + 2] * x[t + 2]
+        s3 += x[t + 3] * x[t + 3]
+    for t in range(n4, n):
+        s0 += x[t] * x[t]
+    s = (s0 + s1) + (s2 + s3)
+    if s < np.inf and s > 1e-290:
+        return np.sqrt(s)
+    big = 0.0
+    for v in x:
+        a = abs(v)
+        if a > big:
+            big = a
+    if big == 0.0 or not big < np.inf:
+        return big
+    acc = 0.0
+    for v in x:
+        t = v / big
+        acc += t * t
+    return big * np.sqrt(acc)
+
+
+@kernel
+def orthogonalize(Q, j, x, coef):
+    """Remove from ``x`` its components along the rows ``Q[:j]``; return ``||x||``.
+
+    Classical Gram-Schmidt with the DGKS second pass: ``coef[:j]`` receives the
+    total projection coefficients ``Q[:j] x`` (both passes summed), so that the
+    caller can read the Lanczos couplings from them.  Each pass is two
+    ``gemv`` over the basis, the whole cost of reorthogonalization.
+    """
+    for i in range(j):
+        coef[i] = 0.0
+    nrm = norm2(x)
+    if j == 0:
+        return nrm
+    c = np.empty(j, x.dtype)
+    for _ in range(2):
+        before = nrm
+        gemv(1.0, Q[:j], x, 0.0, c)
+        gemv(-1.0, Q[:j], c, 1.0, x, True)
+        for i in range(j):
+            coef[i] += c[i]
+        nrm = norm2(x)
+        if nrm > _DGKS * before:
+            break
+    return nrm
+
+
+@kernel
+def subtract_couplings(Q, j, column, x):
+    """``x <- x - sum_{i<j} column[i] Q[i]`` over the nonzero couplings only.
+
+    The local recurrence of one-sided reorthogonalization: in the bidiagonal
+    part only ``column[j-1] = beta_{j-1}`` is nonzero; right after a thick
+    restart ``column[:l] = rho``.  Skipping zeros keeps the cost O(m), not O(jm).
+    """
+    n = x.shape[0]
+    for i in range(j):
+        c = column[i]
+        if c != 0.0:
+            qi = Q[i]
+            for t in range(n):
+                x[t] -= c * qi[t]
+
+
+@kernel
+def store_normalized(Q, j, x, nrm):
+    """``Q[j] <- x / nrm`` (the new Lanczos vector)."""
+    inv = 1.0 / nrm
+    row = Q[j]
+    for t in range(x.shape[0]):
+        row[t] = x[t] * inv
+
+
+@kernel
+def rotate_basis(Q, k, W, out):
+    """``out[:l] <- W^T Q[:k]`` for ``W`` of shape ``(k, l)``: Ritz vectors as rows.
+
+    The restart's only O(m k l) operation, one ``gemm``; ``out`` must not
+    overlap ``Q`` (the driver swaps two buffers).
+    """
+    gemm(1.0, W, Q[:k], 0.0, out[:W.shape[1]], True, False)
+
+
+@kernel
+def thick_restart_projection(S, X_last, beta, B):
+    """The projected matrix after a thick restart with ``l`` Ritz triplets.
+
+    ``B`` (``ncv x ncv``) is zeroed and receives ``diag(S)`` in its leading
+    ``l x l`` block and ``rho = beta * X_last`` in ``B[:l, l]``, where
+    ``X_last`` holds the last components of the kept left singular vectors of
+    the old ``B`` (Baglama & Reichel 2005, eq. (2.14)): ``A^T (U X_l) =
+    (V Y_l) S_l + v_{k+1} rho^T``.  Returns the number ``l`` of kept triplets.
+    """
+    B[:, :] = 0.0
+    l = S.shape[0]
+    for i in range(l):
+        B[i, i] = S[i]
+        B[i, l] = beta * X_last[i]
+    return l
+
+
+@kernel
+def residual_norms(P, Q, s):
+    """``r_i = ||P[:, i] - s_i Q[i]||_2``: the residual of each Ritz triplet.
+
+    ``P`` is ``(dim, k)`` (a block product ``W X``), ``Q`` is ``(k, dim)``.
+    """
+    dim, k = P.shape
+    r = np.zeros(k)
+    for i in range(k):
+        big = 0.0
+        for t in range(dim):
+            big = max(big, abs(P[t, i] - s[i] * Q[i, t]))
+        if big == 0.0:
+            continue
+        acc = 0.0
+        for t in range(dim):
+            d = (P[t, i] - s[i] * Q[i, t]) / big
+            acc += d * d
+        r[i] = big * np.sqrt(acc)
+    return r

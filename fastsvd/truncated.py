@@ -1,0 +1,507 @@
+"""Truncated SVDs: ``svds`` (SciPy's signature) and ``randomized_svd`` (scikit-learn's).
+
+``svds`` runs Golub-Kahan-Lanczos bidiagonalization on the operator itself
+(never on ``A^T A``) with thick restarting (Baglama & Reichel 2005) and
+reorthogonalization (:mod:`fastsvd.kernels.lanczos`).  ``randomized_svd`` runs
+the Halko-Martinsson-Tropp range finder with power iterations
+(:mod:`fastsvd.kernels.randomized`).  Both accept dense arrays and every
+scipy.sparse format; ``svds`` also accepts a ``LinearOperator``.
+
+This module validates arguments, wraps the operand into a pair of products and
+orchestrates the kernels; all arithmetic on vectors and matrices happens in
+kernels (or in the caller's ``LinearOperator``).
+"""
+import math
+import numbers
+from collections import namedtuple
+
+import numpy as np
+import scipy.sparse as _sparse
+from scipy.sparse.linalg import LinearOperator
+
+from .kernels import lanczos as _lz
+from .kernels.blas import gemm, gemv
+from .kernels.sparse import csr_matmat, csr_matvec
+
+__all__ = ["svds", "randomized_svd", "SvdsReport"]
+
+SvdsReport = namedtuple(
+    "SvdsReport",
+    ["av_residuals", "atu_residuals", "norm_estimate", "tol", "converged", "restarts", "products"])
+SvdsReport.__doc__ = """Convergence report of :func:`svds` (``return_residuals=True``).
+
+Attributes
+----------
+av_residuals : ndarray (k,)
+    ``||A v_i - s_i u_i||_2`` for each returned triplet, computed explicitly
+    after convergence (one block product), in the order of ``s``.
+atu_residuals : ndarray (k,)
+    ``||A^T u_i - s_i v_i||_2``, likewise.
+norm_estimate : float
+    The estimate of ``||A||_2`` the stopping test used (the largest Ritz value
+    seen, a lower bound that is accurate to the requested tolerance).
+tol : float
+    The relative tolerance actually used (``tol=0`` replaced by machine epsilon).
+converged : bool
+    Whether every wanted triplet met ``residual <= tol * norm_estimate``.
+restarts : int
+    Number of thick restarts performed.
+products : int
+    Number of products with ``A`` (and as many with ``A^T``) in the Lanczos process.
+"""
+
+
+# --------------------------------------------------------------------------- operands
+
+class _Operand:
+    """``A`` (or ``A^T`` when ``A`` is wide) as products on float64 vectors.
+
+    ``mv(x, out)``: ``out <- W x``; ``rmv(y, out)``: ``out <- W^T y``;
+    ``mm(X)``: ``W X`` for a C-contiguous ``(n, b)`` block, and ``rmm`` likewise,
+    where ``W`` is the working matrix, tall (``m >= n``).
+    """
+
+    def __init__(self, A, transpose):
+        self.transpose = transpose
+        if isinstance(A, LinearOperator):
+            self._linop(A)
+        elif _sparse.issparse(A):
+            self._csr(A)
+        else:
+            self._dense(A)
+        if transpose:
+            self.mv, self.rmv = self.rmv, self.mv
+            self.mm, self.rmm = self.rmm, self.mm
+        self.m, self.n = (A.shape[1], A.shape[0]) if transpose else A.shape
+
+    def _dense(self, A):
+        A = np.ascontiguousarray(A, dtype=np.float64)
+        self.matrix = A
+
+        def mv(x, out):
+            gemv(1.0, A, x, 0.0, out)
+
+        def rmv(y, out):
+            gemv(1.0, A, y, 0.0, out, True)
+
+        def mm(X):
+            Y = np.empty((A.shape[0], X.shape[1]))
+            gemm(1.0, A, X, 0.0, Y)
+            return Y
+
+        def rmm(X):
+            Y = np.empty((A.shape[1], X.shape[1]))
+            gemm(1.0, A, X, 0.0, Y, True)
+            return Y
+
+        self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
+
+    def _csr(self, A):
+        # one conversion per orientation (see fastsvd.kernels.sparse): CSR of A
+        # and CSR of A^T (= CSC of A), so both products are row-parallel gathers
+        rows = _csr_arrays(A.tocsr())
+        cols = _csr_arrays(A.tocsc())
+        m, n = A.shape
+
+        def mv(x, out):
+            csr_matvec(*rows, x, out)
+
+        def rmv(y, out):
+            csr_matvec(*cols, y, out)
+
+        def mm(X):
+            Y = np.empty((m, X.shape[1]))
+            csr_matmat(*rows, X, Y)
+            return Y
+
+        def rmm(X):
+            Y = np.empty((n, X.shape[1]))
+            csr_matmat(*cols, X, Y)
+            return Y
+
+        self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
+
+    def _linop(self, A):
+        m, n = A.shape
+
+        def mv(x, out):
+            out[:] = np.asarray(A.matvec(x)).reshape(m).real
+
+        def rmv(y, out):
+            out[:] = np.asarray(A.rmatvec(y)).reshape(n).real
+
+        def mm(X):
+            return np.ascontiguousarray(np.asarray(A.matmat(X)).reshape(m, X.shape[1]).real,
+                                        dtype=np.float64)
+
+        def rmm(X):
+            return np.ascontiguousarray(np.asarray(A.rmatmat(X)).reshape(n, X.shape[1]).real,
+                                        dtype=np.float64)
+
+        self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
+
+
+def _csr_arrays(C):
+    """``(indptr, indices, data)`` of a CSR (or CSC, read as CSR of the transpose) matrix,
+    with float64 contiguous data and a common integer type for the index arrays."""
+    itype = np.int32 if C.indptr.dtype == np.int32 and C.indices.dtype == np.int32 else np.int64
+    return (np.ascontiguousarray(C.indptr, dtype=itype),
+            np.ascontiguousarray(C.indices, dtype=itype),
+            np.ascontiguousarray(C.data, dtype=np.float64))
+
+
+def _result_dtype(dtype):
+    """float32 stays float32 (as in SciPy); everything else computes and returns float64."""
+    return np.float32 if dtype == np.float32 else np.float64
+
+
+def _as_operand_source(A, name="A"):
+    """Normalise ``A`` to an ndarray, a scipy.sparse object or a LinearOperator; check it."""
+    if isinstance(A, LinearOperator) or _sparse.issparse(A):
+        shape, dtype = A.shape, A.dtype
+        if dtype is None:  # a LinearOperator built without a dtype
+            dtype = np.asarray(A.matvec(np.zeros(A.shape[1]))).dtype
+    else:
+        A = np.asarray(A)
+        shape, dtype = A.shape, A.dtype
+    if len(shape) != 2:
+        raise ValueError(f"`{name}` must be 2-D (an array, a sparse matrix or a LinearOperator); "
+                         f"got shape {tuple(shape)}.")
+    if np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(f"`{name}` is complex ({dtype}); fastsvd's truncated SVDs are real only.")
+    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
+        raise ValueError(f"`{name}` must be of numeric data type.")
+    if math.prod(shape) == 0:
+        raise ValueError(f"`{name}` must not be empty.")
+    return A, tuple(shape), dtype
+
+
+# --------------------------------------------------------------------------- svds
+
+_SOLVERS = {None, "lanczos", "arpack", "propack", "lobpcg"}
+_REORTH = {"auto", "full", "one-sided"}
+
+
+def _rng_from(rng, random_state):
+    if rng is not None and random_state is not None:
+        raise TypeError("pass either `rng` or the legacy `random_state`, not both.")
+    seed = rng if rng is not None else random_state
+    if seed is None or isinstance(seed, numbers.Integral | np.integer | np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(seed.randint(0, 2**63 - 1, dtype=np.int64))
+    raise ValueError(f"'{seed}' is neither a NumPy Generator nor an integer seed"
+                     " to instantiate one.")
+
+
+def _iv_svds(A, k, ncv, tol, which, v0, maxiter, return_singular_vectors, solver,
+             random_state, rng, options):
+    """Validate and normalise the arguments of :func:`svds` (messages as in SciPy's ``_iv``)."""
+    if solver is not None:
+        solver = str(solver).lower()
+    if solver not in _SOLVERS:
+        raise ValueError(f"solver must be one of {_SOLVERS}.")
+
+    A, shape, dtype = _as_operand_source(A)
+    kmax = min(shape) - 1
+    if int(k) != k or not (0 < k <= kmax):
+        raise ValueError("`k` must be an integer satisfying `0 < k < min(A.shape)`.")
+    k = int(k)
+
+    if ncv is not None:
+        if int(ncv) != ncv or not (k < ncv <= min(shape)):
+            raise ValueError("`ncv` must be an integer satisfying `k < ncv <= min(A.shape)`.")
+        ncv = int(ncv)
+
+    if tol < 0 or not np.isfinite(tol):
+        raise ValueError("`tol` must be a non-negative floating point value.")
+    tol = float(tol)
+
+    which = str(which).upper()
+    if which not in {"LM", "SM"}:
+        raise ValueError(f"`which` must be in {({'LM', 'SM'})}.")
+
+    if v0 is not None:
+        v0 = np.atleast_1d(v0)
+        if not np.issubdtype(v0.dtype, np.floating):
+            raise ValueError("`v0` must be of floating data type.")
+        if v0.shape != (min(shape),):
+            raise ValueError(f"`v0` must have shape {(min(shape),)}.")
+        if not np.all(np.isfinite(v0)) or not np.any(v0):
+            raise ValueError("`v0` must be finite and nonzero.")
+
+    if maxiter is not None and (int(maxiter) != maxiter or maxiter <= 0):
+        raise ValueError("`maxiter` must be a positive integer.")
+    maxiter = int(maxiter) if maxiter is not None else maxiter
+
+    if return_singular_vectors not in {True, False, "u", "vh"}:
+        raise ValueError(f"`return_singular_vectors` must be in {({True, False, 'vh', 'u'})}.")
+
+    options = dict(options or {})
+    unknown = set(options) - {"reorth"}
+    if unknown:
+        raise ValueError(f"unknown option(s) {sorted(unknown)}; svds understands 'reorth'.")
+    reorth = options.get("reorth", "auto")
+    if reorth not in _REORTH:
+        raise ValueError(f"options['reorth'] must be in {_REORTH}.")
+    if reorth == "auto":
+        # one-sided is measured safe for the largest triplets; the smallest ones'
+        # left Ritz vectors lose orthogonality without it (tests/test_svds.py)
+        reorth = "one-sided" if str(which).upper() == "LM" else "full"
+
+    return (A, shape, dtype, k, ncv, tol, which, v0, maxiter, return_singular_vectors,
+            _rng_from(rng, random_state), reorth)
+
+
+def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
+         return_singular_vectors=True, solver=None, random_state=None, rng=None,
+         options=None, *, return_residuals=False):
+    """Largest or smallest ``k`` singular triplets of a matrix or linear operator.
+
+    A drop-in for :func:`scipy.sparse.linalg.svds`: same arguments, same
+    returns and orderings (singular values **ascending**, ``u`` ``(M, k)``,
+    ``vh`` ``(k, N)``), same error messages.  The computation is fastsvd's own
+    Golub-Kahan-Lanczos bidiagonalization of ``A`` (never of ``A^T A``), with
+    thick restarting (Baglama & Reichel 2005) and reorthogonalization.
+
+    Parameters
+    ----------
+    A : ndarray, scipy.sparse array or matrix (any format), or LinearOperator
+        Real ``M x N`` operand.  Sparse input is converted once to CSR and CSC
+        and multiplied by parallel kernels; a LinearOperator is used through
+        ``matvec``/``rmatvec`` (and ``matmat``/``rmatmat`` for the final
+        residuals).  Computation is in float64; float32 input gives float32 output.
+    k : int, default 6
+        Number of triplets, ``0 < k < min(M, N)``.
+    ncv : int, optional
+        Lanczos basis size per restart cycle, ``k < ncv <= min(M, N)``.
+        Default ``min(min(M, N), max(2 k + 1, 20))`` (ARPACK's default).
+    tol : float, default 0
+        Relative residual tolerance: stop when every wanted triplet satisfies
+        ``||A^T u - s v|| <= tol * ||A||`` (``A v = s u`` holds by construction
+        up to rounding), ``||A||`` estimated by the largest Ritz value.  0 means
+        the machine epsilon of the result dtype.  Singular values are then
+        accurate to about ``tol * ||A||`` (Weyl), or ``(tol ||A||)^2 / gap``
+        when separated by a gap.
+    which : {"LM", "SM"}
+        Largest or smallest singular values.  "SM" uses Ritz values of the
+        projected ``B`` (the Rayleigh-Ritz approximation of ``A^T A`` on the
+        right Krylov space, computed from ``B`` so without squaring) and keeps
+        the smallest Ritz vectors at each thick restart; these converge
+        monotonically from above to the smallest singular values of the
+        short dimension, more slowly than "LM" when the small end is
+        clustered relative to ``||A||``.
+    v0 : ndarray (min(M, N),), optional
+        Start vector on the short side (as ARPACK in SciPy); default random.
+    maxiter : int, optional
+        Maximum number of restart cycles (ARPACK's meaning); default ``10 min(M, N)``.
+    return_singular_vectors : {True, False, "u", "vh"}
+        As SciPy: ``False`` returns ``s`` only; ``"u"`` returns ``(u, s, None)``,
+        ``"vh"`` returns ``(None, s, vh)`` (SciPy 1.17's arpack path, whatever the shape).
+    solver : {None, "lanczos", "arpack", "propack", "lobpcg"}
+        Accepted for compatibility; every value runs fastsvd's Lanczos solver.
+    random_state, rng : int, Generator, RandomState or None
+        Seed for the start vector and breakdown restarts (``rng`` is SciPy's
+        new name; pass at most one).  Results are reproducible under a seed.
+    options : dict, optional
+        ``{"reorth": "one-sided"}`` reorthogonalizes the short-side basis fully
+        and the long side locally (Simon & Zha 2000), the cheap choice for tall
+        sparse problems; ``"full"`` reorthogonalizes both; ``"auto"`` (default)
+        is one-sided for "LM" and full for "SM", whose left Ritz vectors lose
+        orthogonality under the one-sided scheme on rank-deficient input.
+    return_residuals : bool, default False
+        Also return an :class:`SvdsReport` (explicit residuals per triplet,
+        norm estimate, convergence flag).  With it, non-convergence is
+        reported in the report instead of raising.
+
+    Returns
+    -------
+    u : ndarray (M, k) or None
+    s : ndarray (k,), ascending
+    vh : ndarray (k, N) or None
+    report : SvdsReport, only with ``return_residuals=True``
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        When the wanted triplets do not converge within ``maxiter`` cycles.
+    """
+    (A, shape, dtype, k, ncv, tol, which, v0, maxiter, rsv, rng, reorth) = _iv_svds(
+        A, k, ncv, tol, which, v0, maxiter, return_singular_vectors, solver,
+        random_state, rng, options)
+    out_dtype = _result_dtype(dtype)
+    M, N = shape
+    transpose = M < N
+    op = _Operand(A, transpose)
+    short = min(M, N)
+    if ncv is None:
+        ncv = min(short, max(2 * k + 1, 20))
+    if maxiter is None:
+        maxiter = 10 * short
+    if tol == 0.0:
+        tol = float(np.finfo(out_dtype).eps)
+
+    # 1. Lanczos bidiagonalization with thick restarts on the tall working matrix W
+    Uw, s, Vw, info = _thick_restart_gkl(op, k, ncv, tol, which == "LM", v0, maxiter, rng,
+                                         reorth == "full")
+    # 2. explicit residuals, if asked (in W's orientation, swapped back below)
+    if return_residuals:
+        r_av, r_atu = _explicit_residuals(op, Uw, s, Vw)
+        if transpose:
+            r_av, r_atu = r_atu, r_av
+    elif not info["converged"]:
+        raise np.linalg.LinAlgError(
+            f"svds: {info['unconverged']} of k={k} singular triplets did not reach "
+            f"tol={tol:.3g} within maxiter={maxiter} restart cycles "
+            f"(ncv={ncv}); increase maxiter or ncv, or pass return_residuals=True.")
+    # 3. ascending order and the caller's orientation (W = A^T when A is wide)
+    order = np.argsort(s, kind="stable")
+    s = s[order].astype(out_dtype)
+    u_w = Uw[order].T
+    v_w = Vw[order]
+    u, vh = (v_w.T, u_w.T) if transpose else (u_w, v_w)
+    u = np.ascontiguousarray(u, dtype=out_dtype)
+    vh = np.ascontiguousarray(vh, dtype=out_dtype)
+    report = None
+    if return_residuals:
+        report = SvdsReport(r_av[order], r_atu[order], info["norm"], tol, info["converged"],
+                            info["restarts"], info["products"])
+    if not rsv:
+        return (s, report) if return_residuals else s
+    if rsv == "u":
+        vh = None
+    elif rsv == "vh":
+        u = None
+    return (u, s, vh, report) if return_residuals else (u, s, vh)
+
+
+def _small_svd(B, bidiagonal):
+    """SVD of the small projected matrix: ``B = X diag(S) Y^T``, ``S`` descending.
+
+    The first cycle's ``B`` is bidiagonal and goes straight to the bidiagonal QR
+    kernel; after a thick restart ``B`` has the ``rho`` column and goes to
+    :func:`fastsvd.svd` (dense, ``ncv x ncv``).
+    """
+    n = B.shape[0]
+    if bidiagonal:
+        from .kernels.bdsqr import bdsqr
+        d = np.ascontiguousarray(np.diagonal(B))
+        e = np.ascontiguousarray(np.diagonal(B, 1)) if n > 1 else np.zeros(1)
+        Ut = np.eye(n)
+        Vt = np.eye(n)
+        info = bdsqr(d, e, Ut, Vt)
+        if info == 0:
+            return Ut.T, d, Vt.T
+    from . import svd  # the lead's public dense SVD
+    X, S, Yt = svd(np.array(B), full_matrices=False)
+    return X, S, Yt.T
+
+
+def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
+    """Thick-restarted Golub-Kahan-Lanczos (Baglama & Reichel 2005, alg. 2.1-2.3).
+
+    Returns ``(U, s, V, info)`` with the ``k`` wanted triplets of the working
+    matrix as rows of ``U`` (k, m) and ``V`` (k, n), ``s`` as the projected
+    problem ordered them.
+    """
+    m, n = op.m, op.n
+    eps = np.finfo(np.float64).eps
+    # 1. workspace: bases as rows, two of each so a restart can rotate into the other
+    V, V2 = np.zeros((ncv + 1, n)), np.zeros((ncv + 1, n))
+    U, U2 = np.zeros((ncv, m)), np.zeros((ncv, m))
+    B = np.zeros((ncv, ncv))
+    coef = np.zeros(ncv + 1)
+    u = np.empty(m)
+    w = np.empty(n)
+    start = rng.standard_normal(n) if v0 is None else np.array(v0, dtype=np.float64)
+    _lz.store_normalized(V, 0, start, _lz.norm2(start))
+    # number of kept Ritz triplets at a restart: the wanted k plus half the rest,
+    # so each cycle adds at least (ncv - k) / 2 new vectors (Wu & Simon 2000, sec. 4,
+    # thick-restart Lanczos keeps about this many)
+    keep = min(ncv - 1, k + (ncv - k) // 2)
+    norm_est = 0.0
+    l = 0
+    products = 0
+    restarts = 0
+    converged = False
+    unconverged = k
+    for cycle in range(maxiter):
+        # 2. extend the factorization from l to ncv steps
+        for j in range(l, ncv):
+            op.mv(V[j], u)
+            products += 1
+            if full:
+                alpha = _lz.orthogonalize(U, j, u, coef)
+            else:
+                _lz.subtract_couplings(U, j, np.ascontiguousarray(B[:j, j]), u)
+                alpha = _lz.norm2(u)
+            # breakdown floor: below sqrt(dim) eps ||A|| the new vector is rounding
+            # noise of the product, i.e. A v_j lies in span(U[:j]) (rank deficiency)
+            if alpha <= math.sqrt(m) * eps * norm_est or alpha == 0.0:
+                alpha = 0.0
+                _random_orthonormal(U, j, u, coef, rng)
+            else:
+                _lz.store_normalized(U, j, u, alpha)
+            B[j, j] = alpha
+            op.rmv(U[j], w)
+            beta = _lz.orthogonalize(V, j + 1, w, coef)
+            if beta <= math.sqrt(n) * eps * max(norm_est, alpha) or beta == 0.0:
+                beta = 0.0
+                if j + 1 < n:  # invariant subspace: continue with a fresh direction
+                    _random_orthonormal(V, j + 1, w, coef, rng)
+                else:
+                    V[j + 1] = 0.0
+            else:
+                _lz.store_normalized(V, j + 1, w, beta)
+            if j + 1 < ncv:
+                B[j, j + 1] = beta
+            norm_est = max(norm_est, alpha, beta)
+        # 3. SVD of the projected matrix and the residual estimates
+        X, S, Y = _small_svd(B, bidiagonal=(l == 0))
+        norm_est = max(norm_est, S[0])
+        residual = np.abs(beta * X[ncv - 1])
+        wanted = np.arange(k) if largest else np.arange(ncv - k, ncv)
+        ok = residual[wanted] <= tol * norm_est
+        unconverged = int(np.count_nonzero(~ok))
+        if unconverged == 0:
+            converged = True
+            break
+        if cycle == maxiter - 1:
+            break
+        # 4. thick restart with the best `keep` Ritz triplets (eq. (2.13)-(2.16))
+        sel = np.arange(keep) if largest else np.arange(ncv - keep, ncv)
+        Xs = np.ascontiguousarray(X[:, sel])
+        Ys = np.ascontiguousarray(Y[:, sel])
+        _lz.rotate_basis(V, ncv, Ys, V2)
+        V2[keep] = V[ncv]
+        _lz.rotate_basis(U, ncv, Xs, U2)
+        V, V2, U, U2 = V2, V, U2, U
+        l = _lz.thick_restart_projection(np.ascontiguousarray(S[sel]),
+                                         np.ascontiguousarray(X[ncv - 1, sel]), beta, B)
+        restarts += 1
+    # 5. the wanted Ritz vectors
+    _lz.rotate_basis(U, ncv, np.ascontiguousarray(X[:, wanted]), U2)
+    _lz.rotate_basis(V, ncv, np.ascontiguousarray(Y[:, wanted]), V2)
+    info = dict(converged=converged, unconverged=unconverged, norm=norm_est,
+                restarts=restarts, products=products)
+    return U2[:k].copy(), S[wanted].copy(), V2[:k].copy(), info
+
+
+def _random_orthonormal(Q, j, x, coef, rng):
+    """``Q[j] <-`` a random unit vector orthogonal to ``Q[:j]`` (breakdown restart)."""
+    for _ in range(3):  # a random vector lies in span(Q[:j]) with probability 0
+        x[:] = rng.standard_normal(x.shape[0])
+        nrm = _lz.orthogonalize(Q, j, x, coef)
+        if nrm > 0.0:
+            _lz.store_normalized(Q, j, x, nrm)
+            return
+    Q[j] = 0.0
+
+
+def _explicit_residuals(op, U, s, V):
+    """``||W v_i - s_i u_i||`` and ``||W^T u_i - s_i v_i||`` for rows ``U``, ``V``."""
+    WV = op.mm(np.ascontiguousarray(V.T))
+    WtU = op.rmm(np.ascontiguousarray(U.T))
+    return _lz.residual_norms(WV, U, s), _lz.residual_norms(WtU, V, s)
