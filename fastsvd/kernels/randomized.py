@@ -1,0 +1,145 @@
+"""Kernels of the randomized range finder (Halko, Martinsson & Tropp 2011).
+
+HMT, "Finding structure with randomness", SIAM Review 53 (2011): the range
+finder with power iterations is their Algorithm 4.4 (subspace iteration); the
+normalization between the products (sec. 4.5) keeps the columns from all
+collapsing onto the top singular vector.  Any ``Y -> Y T`` with ``T``
+invertible ``k x k`` serves, since only the span matters between products:
+Householder QR (most stable) or the permuted unit lower factor ``P L`` of an
+LU with partial pivoting (cheaper, and what scikit-learn uses: Szlam, Kluger &
+Tygert 2014, "An implementation of a randomized algorithm for principal
+component analysis", sec. 3).  The a-posteriori estimate is HMT sec. 4.3,
+Lemma 4.1.
+
+Blocks are row-major ``(rows, k)`` with ``k`` small (tens), so each row update
+is a contiguous ``k``-vector.
+"""
+import numpy as np
+
+from .._jit import kernel
+from .blas import gemm
+from .qr import geqrf, orgqr
+
+
+@kernel
+def lu_permuted_l(Y):
+    """``P L`` of the LU factorization with partial pivoting ``Y = P L U`` (xGETF2).
+
+    ``Y`` (``m x k``, ``m >= k``) is overwritten by its factors (rows swapped
+    physically, as LAPACK does); the returned ``m x k`` array is ``P L`` with
+    ``L`` unit lower trapezoidal, SciPy's ``lu(Y, permute_l=True)[0]``.  A zero
+    pivot column (rank-deficient ``Y``) is left unreduced: ``L`` then has a
+    unit diagonal and zeros below it there, so ``P L`` stays full rank.
+    Cost ``m k^2``, right-looking; every update touches contiguous row tails.
+    """
+    m, k = Y.shape
+    perm = np.arange(m)
+    for j in range(min(m, k)):
+        # 1. pivot: largest magnitude in column j at or below the diagonal
+        p = j
+        big = abs(Y[j, j])
+        for i in range(j + 1, m):
+            a = abs(Y[i, j])
+            if a > big:
+                big = a
+                p = i
+        if p != j:
+            for c in range(k):
+                t = Y[j, c]
+                Y[j, c] = Y[p, c]
+                Y[p, c] = t
+            t = perm[j]
+            perm[j] = perm[p]
+            perm[p] = t
+        if big == 0.0:
+            continue
+        # 2. multipliers and the rank-one update of the trailing block
+        inv = 1.0 / Y[j, j]
+        for i in range(j + 1, m):
+            lij = Y[i, j] * inv
+            Y[i, j] = lij
+            if lij != 0.0:
+                for c in range(j + 1, k):
+                    Y[i, c] -= lij * Y[j, c]
+    # 3. P L: row i of the factored array is row perm[i] of the original
+    PL = np.zeros((m, k), Y.dtype)
+    for i in range(m):
+        r = perm[i]
+        for c in range(min(i, k)):
+            PL[r, c] = Y[i, c]
+        if i < k:
+            PL[r, i] = 1.0
+    return PL
+
+
+@kernel
+def qr_orthonormal(Y):
+    """Orthonormal basis ``Q`` (``m x k``) of the columns of ``Y`` (xGEQRF + xORGQR).
+
+    ``Y`` is overwritten.  Householder QR, so ``Q`` is orthonormal to working
+    precision whatever the conditioning of ``Y`` (HMT sec. 4.5).
+    """
+    m, k = Y.shape
+    tau = np.empty(min(m, k), Y.dtype)
+    geqrf(Y, tau)
+    Q = np.empty((m, min(m, k)), Y.dtype)
+    orgqr(Y, tau, Q)
+    return Q
+
+
+@kernel
+def flip_signs(U, Vt, u_based):
+    """scikit-learn's ``svd_flip``: make the largest-magnitude entry of each
+    column of ``U`` (or, with ``u_based`` false, of each row of ``Vt``) positive,
+    flipping the matching row of ``Vt`` (column of ``U``) with it.
+
+    Ties go to the first index (``argmax``); a zero vector keeps sign 0 as in
+    scikit-learn's ``np.sign``, i.e. is zeroed together with its partner.
+    """
+    k = U.shape[1]
+    for j in range(k):
+        if u_based:
+            col = U[:, j]
+            idx = np.argmax(np.abs(col))
+            sign = np.sign(col[idx])
+        else:
+            row = Vt[j]
+            idx = np.argmax(np.abs(row))
+            sign = np.sign(row[idx])
+        if sign != 1.0:
+            for i in range(U.shape[0]):
+                U[i, j] *= sign
+            for i in range(Vt.shape[1]):
+                Vt[j, i] *= sign
+
+
+@kernel
+def probe_error(MW, U, s, Vt, W):
+    """``max_i ||(M - U diag(s) Vt) w_i||`` over the columns ``w_i`` of ``W``.
+
+    ``MW = M W`` is computed by the caller (one block product).  HMT Lemma 4.1:
+    for ``r`` Gaussian probes, ``||M - U S Vt|| <= 10 sqrt(2/pi) max_i ||...w_i||``
+    with probability at least ``1 - 10^-r``; the caller applies the factor.
+    """
+    k = s.shape[0]
+    r = W.shape[1]
+    T = np.empty((k, r), MW.dtype)
+    gemm(1.0, Vt, W, 0.0, T)
+    for i in range(k):
+        for c in range(r):
+            T[i, c] *= s[i]
+    E = MW.copy()
+    gemm(-1.0, U, T, 1.0, E)
+    worst = 0.0
+    for c in range(r):
+        big = 0.0
+        for i in range(E.shape[0]):
+            big = max(big, abs(E[i, c]))
+        if big == 0.0:
+            continue
+        acc = 0.0
+        for i in range(E.shape[0]):
+            t = E[i, c] / big
+            acc += t * t
+        worst = max(worst, big * np.sqrt(acc))
+    return worst
