@@ -53,11 +53,11 @@ def secular_terms(d, z, K, split, o, tau):
 
 @kernel
 def rational_step(a, b, c, lo_pole, hi_pole, last):
-    """Root ``h`` of ``c h^2 - a h + b = 0`` in the interval of the model.
+    """Root ``w`` of ``c w^2 - a w + b = 0`` in the interval of the model.
 
-    The model ``c + s/(D1 - h) + S/(D2 - h)`` (Li's "middle way", as in xLASD4)
-    has exactly one root in ``(D1, D2)`` for an interior root and, when ``c > 0``,
-    one in ``(D2, inf)`` for the last root.  Both quadratic roots are formed in
+    The model ``c + s/(w1 - w) + S/(w2 - w)`` (Li's "middle way", as in xLASD4)
+    has exactly one root in ``(w1, w2)`` for an interior root and, when ``c > 0``,
+    one in ``(w2, inf)`` for the last root.  Both quadratic roots are formed in
     their cancellation-free forms; returns ``(h, ok)``.
     """
     disc = a * a - 4.0 * b * c
@@ -145,19 +145,29 @@ def secular_root(d, z, K, i, eps, max_iter):
         else:
             if tau < hi:
                 hi = tau
-        # 2. middle-way step in sigma^2
+        # 2. middle-way model in w = sigma^2 - d_o^2, solved in that variable so
+        # that a root near the origin pole comes out without cancellation
         D1 = ((d[p1] - do) - tau) * (d[p1] + do + tau)
         D2 = ((d[p2] - do) - tau) * (d[p2] + do + tau)
+        s = D1 * D1 * dpsi
+        S = D2 * D2 * dphi
         c = f - D1 * dpsi - D2 * dphi
-        a = c * (D1 + D2) + D1 * D1 * dpsi + D2 * D2 * dphi
-        b = D1 * D2 * f
-        h, ok = rational_step(a, b, c, D1, D2, last)
+        # poles of the model in w: 0 at the origin, +-(d_p2^2 - d_p1^2) at the other
+        gap2 = (d[p2] - d[p1]) * (d[p2] + d[p1])
+        if o == p1:
+            w1 = 0.0
+            w2 = gap2
+        else:
+            w1 = -gap2
+            w2 = 0.0
+        a = c * (w1 + w2) + s + S
+        b = c * w1 * w2 + s * w2 + S * w1
+        w, ok = rational_step(a, b, c, w1, w2, last)
         tau_new = 0.5 * (lo + hi)
         if ok:
-            eta_new = eta + h
-            rad = do * do + eta_new
+            rad = do * do + w
             if rad >= 0.0:
-                t = eta_new / (do + math.sqrt(rad))
+                t = w / (do + math.sqrt(rad))
                 if t > lo and t < hi:
                     tau_new = t
         if tau_new == tau:
