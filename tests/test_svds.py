@@ -1,0 +1,319 @@
+"""fastsvd.svds: thick-restarted Golub-Kahan-Lanczos, SciPy's interface.
+
+Accuracy unit: the truncated contract (notes/DESIGN.md) is that each returned
+triplet has residuals ``||A v - s u||`` and ``||A^T u - s v||`` at most
+``tol ||A||``; with ``tol = 0`` (machine precision) the floor is rounding in the
+products and in the rotated bases, which we bound like a dense backward error:
+``C_RESIDUAL max(m, n) eps ||A||``.  A triplet with both residuals below ``r``
+has a singular value of ``A`` within ``sqrt(2) r`` of ``s`` (it is an exact
+triplet of ``A + E`` with ``||E|| <= sqrt(r1^2 + r2^2)``; Weyl), which turns
+residual bounds into the singular value bounds below.
+"""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, aslinearoperator
+
+from fastsvd.truncated import SvdsReport, svds
+from tests.checks import eps_of, orthogonality, reference_singular_values
+from tests.gallery import gallery, with_singular_values
+
+#: residual floor with tol = 0, in units of max(m, n) eps ||A||: a dense
+#: backward-stable SVD reaches 1.42 (tests/checks.py); Lanczos adds the
+#: rotations of each thick restart, measured <= 0.3 on these matrices.
+C_RESIDUAL = 4.0
+#: orthogonality of the returned vectors, same unit and budget as tests/checks.py
+C_ORTHO = 8.0
+
+
+def _dense(A):
+    return A.toarray() if sp.issparse(A) else np.asarray(A)
+
+
+def check_triplets(A, u, s, vh, k, *, tol=0.0, which="LM", exact=None):
+    """Shapes, ascending order, orthonormality, residuals and singular values."""
+    D = _dense(A).astype(np.float64)
+    m, n = D.shape
+    eps = eps_of(s.dtype)
+    assert u.shape == (m, k) and s.shape == (k,) and vh.shape == (k, n)
+    assert np.all(np.diff(s) >= 0), "svds returns ascending singular values (as SciPy)"
+    assert np.all(s >= 0)
+    assert orthogonality(u) <= C_ORTHO, orthogonality(u)
+    assert orthogonality(vh.T) <= C_ORTHO, orthogonality(vh.T)
+    norm = np.linalg.norm(D, 2)
+    floor = max(tol, C_RESIDUAL * max(m, n) * eps) * norm
+    r_av = np.linalg.norm(D @ vh.T - u * s, axis=0)
+    r_atu = np.linalg.norm(D.T @ u - vh.T * s, axis=0)
+    assert np.all(r_av <= floor), (r_av.max() / norm, floor / norm)
+    assert np.all(r_atu <= floor), (r_atu.max() / norm, floor / norm)
+    if exact is None:
+        exact = np.linalg.svd(D, compute_uv=False)
+    exact = np.sort(exact)
+    ref = exact[-k:] if which == "LM" else exact[:k]
+    # Weyl with the pair residual, plus the same floor for the reference itself
+    assert np.all(np.abs(s - ref) <= np.sqrt(2.0) * floor + C_RESIDUAL * max(m, n) * eps * norm), \
+        np.abs(s - ref).max() / norm
+
+
+# ----------------------------------------------------------------------------- known spectra
+
+KNOWN = {
+    "harmonic_200x80": (1.0 / np.arange(1, 81), 200, 80),
+    "linear_60x150": (np.linspace(1.0, 10.0, 60), 60, 150),
+    "quadratic_120x100": (1.0 + np.arange(100) ** 2 / 100.0, 120, 100),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+@pytest.mark.parametrize("which", ["LM", "SM"])
+def test_known_spectrum_machine_precision(name, which):
+    sigma, m, n = KNOWN[name]
+    A = with_singular_values(sigma, m, n, seed=11)
+    k = 5
+    u, s, vh = svds(A, k=k, which=which, rng=0)
+    check_triplets(A, u, s, vh, k, which=which, exact=sigma)
+
+
+@pytest.mark.parametrize("tol", [1e-4, 1e-8, 1e-12])
+def test_requested_tolerance_and_report(tol):
+    sigma = 1.0 / np.arange(1, 101)
+    A = with_singular_values(sigma, 300, 100, seed=3)
+    u, s, vh, rep = svds(A, k=6, tol=tol, rng=1, return_residuals=True)
+    assert isinstance(rep, SvdsReport) and rep.converged and rep.tol == tol
+    check_triplets(A, u, s, vh, 6, tol=tol, exact=sigma)
+    # the report's residuals are the explicit ones, in the order of s
+    r_av = np.linalg.norm(A @ vh.T - u * s, axis=0)
+    r_atu = np.linalg.norm(A.T @ u - vh.T * s, axis=0)
+    eps = np.finfo(float).eps
+    assert np.allclose(rep.av_residuals, r_av, rtol=1e-6, atol=300 * eps)
+    assert np.allclose(rep.atu_residuals, r_atu, rtol=1e-6, atol=300 * eps)
+    # the norm estimate is a lower bound on ||A|| = 1, accurate to the tolerance
+    assert 1.0 - max(tol, 1e-14) <= rep.norm_estimate <= 1.0 + 1e-14
+
+
+def test_smallest_of_tall_and_wide_to_tolerance():
+    sigma = np.linspace(0.5, 3.0, 70)
+    for m, n in [(90, 70), (70, 90)]:
+        A = with_singular_values(sigma, m, n, seed=5)
+        u, s, vh, rep = svds(A, k=4, which="SM", tol=1e-9, rng=2, return_residuals=True)
+        check_triplets(A, u, s, vh, 4, tol=1e-9, which="SM", exact=sigma)
+        assert rep.converged
+
+
+# ----------------------------------------------------------------------------- operand kinds
+
+def _sparse_matrix():
+    rng = np.random.default_rng(4)
+    A = sp.random_array((120, 45), density=0.1, rng=rng, format="coo")
+    return A
+
+
+FORMATS = ["csr", "csc", "coo", "lil", "dok", "bsr", "dia"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", ["array", "matrix"])
+def test_every_sparse_format(fmt, kind):
+    A = _sparse_matrix()
+    S = A.asformat(fmt)
+    if kind == "matrix":
+        S = sp.coo_matrix(A).asformat(fmt)
+    u, s, vh = svds(S, k=4, rng=0)
+    check_triplets(A, u, s, vh, 4)
+    u2, s2, vh2 = svds(A.toarray(), k=4, rng=0)
+    # the same Krylov process on the same numbers: agreement to rounding
+    assert np.allclose(s, s2, rtol=0, atol=100 * np.finfo(float).eps * s2[-1])
+
+
+@pytest.mark.parametrize("which", ["LM", "SM"])
+def test_linear_operator_matvec_only(which):
+    """A LinearOperator with only matvec/rmatvec (scipy builds matmat from matvec)."""
+    A = with_singular_values(np.linspace(1, 4, 30), 40, 30, seed=8)
+    L = LinearOperator(A.shape, matvec=lambda x: A @ x, rmatvec=lambda y: A.T @ y,
+                       dtype=np.float64)
+    u, s, vh, rep = svds(L, k=3, which=which, rng=0, return_residuals=True)
+    check_triplets(A, u, s, vh, 3, which=which, exact=np.linspace(1, 4, 30))
+    u2, s2, vh2 = svds(A, k=3, which=which, rng=0)
+    assert np.allclose(s, s2, rtol=1e-13)
+
+
+def test_linear_operator_wide_and_aslinearoperator():
+    A = np.random.default_rng(2).standard_normal((20, 50))
+    u, s, vh = svds(aslinearoperator(A), k=5, rng=0)
+    check_triplets(A, u, s, vh, 5)
+
+
+def test_float32_stays_float32_and_ints_promote():
+    A = with_singular_values(np.linspace(1, 2, 20), 30, 20, seed=1)
+    u, s, vh = svds(A.astype(np.float32), k=3, rng=0)
+    assert u.dtype == s.dtype == vh.dtype == np.float32
+    check_triplets(A.astype(np.float32), u, s, vh, 3, exact=np.linspace(1, 2, 20))
+    B = np.arange(1, 31).reshape(6, 5) % 7
+    u, s, vh = svds(B, k=2, rng=0)
+    assert s.dtype == np.float64
+    check_triplets(B, u, s, vh, 2)
+
+
+# ----------------------------------------------------------------------------- limits
+
+@pytest.mark.parametrize("shape", [(30, 12), (12, 30), (15, 15)])
+@pytest.mark.parametrize("which", ["LM", "SM"])
+def test_k_at_its_limits(shape, which):
+    A = np.random.default_rng(9).standard_normal(shape)
+    for k in (1, min(shape) - 1):
+        u, s, vh = svds(A, k=k, which=which, rng=0)
+        check_triplets(A, u, s, vh, k, which=which)
+
+
+def test_clustered_top_singular_values():
+    sigma = np.r_[1.0 + 1e-10 * np.arange(5)[::-1], np.linspace(0.5, 0.1, 75)]
+    A = with_singular_values(sigma, 150, 80, seed=6)
+    u, s, vh = svds(A, k=5, rng=0)
+    check_triplets(A, u, s, vh, 5, exact=sigma)
+    # the cluster's invariant subspace is found: projections of the exact
+    # top-5 right singular vectors' span onto ours are complete
+    V = np.linalg.svd(A)[2][:5].T
+    assert np.linalg.norm(V - vh.T @ (vh @ V)) < 1e-10
+
+
+def test_rank_deficient_including_zero_singular_values():
+    A = gallery()["rank_deficient_30x20_r5"]
+    exact = reference_singular_values(A)
+    u, s, vh = svds(A, k=5, rng=0)
+    check_triplets(A, u, s, vh, 5, exact=exact)
+    # beyond the rank: zero singular values with orthonormal vectors
+    # (breakdown of the recurrence is restarted with random orthogonal directions)
+    u, s, vh = svds(A, k=8, rng=0)
+    check_triplets(A, u, s, vh, 8, exact=exact)
+    assert np.all(s[:3] <= C_RESIDUAL * 30 * np.finfo(float).eps * exact[0])
+
+
+@pytest.mark.parametrize("shape", [(10, 7), (7, 10)])
+def test_ones_and_zero_matrices(shape):
+    """SciPy's test_svd_LM_ones_matrix and test_zero_matrix expectations."""
+    A = np.ones(shape)
+    u, s, vh = svds(A, k=3, rng=0)
+    check_triplets(A, u, s, vh, 3)
+    assert np.isclose(s[-1], np.sqrt(A.size))
+    Z = np.zeros(shape)
+    u, s, vh = svds(Z, k=1, rng=0)
+    assert s[0] == 0.0
+    assert np.isclose(np.linalg.norm(u), 1) and np.isclose(np.linalg.norm(vh), 1)
+
+
+def test_scipy_docstring_diff_operator_smallest():
+    """SciPy's diff0 example: a matrix-free operator, three smallest singular values."""
+    n = 100
+
+    def diff0(a):
+        return np.diff(a, axis=0)
+
+    def diff0t(a):
+        a = a[:, None] if a.ndim == 1 else a
+        d = np.zeros((a.shape[0] + 1, a.shape[1]))
+        d[0] = -a[0]
+        d[1:-1] = a[:-1] - a[1:]
+        d[-1] = a[-1]
+        return d
+
+    L = LinearOperator((n - 1, n), matvec=diff0, matmat=diff0, rmatvec=diff0t,
+                       rmatmat=diff0t, dtype=float)
+    u, s, vh = svds(L, k=3, which="SM", rng=0)
+    se = 2.0 * np.sin(np.pi * np.arange(1, 4) / (2.0 * n))
+    ue = np.sqrt(2 / n) * np.sin(np.pi * np.outer(np.arange(1, n), np.arange(1, 4)) / n)
+    assert np.allclose(s, se, rtol=0, atol=1e-12)
+    assert np.allclose(np.abs(u), np.abs(ue), atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- interface
+
+def test_reproducible_under_a_seed():
+    A = _sparse_matrix().tocsr()
+    a = svds(A, k=4, rng=123)
+    b = svds(A, k=4, random_state=123)
+    c = svds(A, k=4, rng=np.random.default_rng(123))
+    for x, y, z in zip(a, b, c):
+        assert np.array_equal(x, y) and np.array_equal(x, z)
+
+
+def test_v0_is_used():
+    A = np.random.default_rng(0).standard_normal((25, 18))
+    v0 = np.ones(18)
+    a = svds(A, k=3, v0=v0, rng=1)
+    b = svds(A, k=3, v0=v0, rng=2)
+    for x, y in zip(a, b):
+        assert np.array_equal(x, y)
+
+
+@pytest.mark.parametrize("shape", [(20, 12), (12, 20)])
+def test_return_singular_vectors_modes(shape):
+    A = np.random.default_rng(1).standard_normal(shape)
+    u, s, vh = svds(A, k=3, rng=0)
+    s_only = svds(A, k=3, rng=0, return_singular_vectors=False)
+    assert np.array_equal(s_only, s)
+    uu, su, vu = svds(A, k=3, rng=0, return_singular_vectors="u")
+    assert vu is None and np.array_equal(uu, u)
+    uv, sv, vv = svds(A, k=3, rng=0, return_singular_vectors="vh")
+    assert uv is None and np.array_equal(vv, vh)
+
+
+def test_nonconvergence_raises_or_reports():
+    sigma = 1.0 + 1e-3 * np.arange(60)
+    A = with_singular_values(sigma, 80, 60, seed=2)
+    with pytest.raises(np.linalg.LinAlgError, match="did not reach"):
+        svds(A, k=4, ncv=6, maxiter=1, rng=0)
+    *_, rep = svds(A, k=4, ncv=6, maxiter=1, rng=0, return_residuals=True)
+    assert not rep.converged and rep.restarts == 0
+
+
+@pytest.mark.parametrize("k", [0, -1, 12, 13, 2.5, 1e20])
+def test_error_k_out_of_range(k):
+    with pytest.raises(ValueError, match=r"`k` must be an integer satisfying `0 < k < min\(A.shape\)`."):
+        svds(np.ones((12, 15)), k=k)
+
+
+@pytest.mark.parametrize("which", ["LA", "sa", "BE", ""])
+def test_error_bad_which(which):
+    with pytest.raises(ValueError, match="`which` must be in"):
+        svds(np.ones((5, 4)), k=1, which=which)
+
+
+@pytest.mark.parametrize("A", [np.ones(5), np.ones((2, 3, 4)), np.float64(3.0)])
+def test_error_not_2d(A):
+    with pytest.raises(ValueError, match="`A` must be 2-D"):
+        svds(A, k=1)
+
+
+def test_other_errors():
+    A = np.ones((6, 5))
+    with pytest.raises(ValueError, match="`A` must not be empty."):
+        svds(np.ones((0, 5)), k=1)
+    with pytest.raises(ValueError, match="`A` must be of numeric data type."):
+        svds(np.array([["a", "b"], ["c", "d"]]), k=1)
+    with pytest.raises(TypeError, match="complex"):
+        svds(A + 1j, k=1)
+    with pytest.raises(ValueError, match="`tol` must be a non-negative"):
+        svds(A, k=1, tol=-1)
+    with pytest.raises(ValueError, match="`ncv` must be an integer satisfying"):
+        svds(A, k=2, ncv=2)
+    with pytest.raises(ValueError, match=r"`v0` must have shape \(5,\)."):
+        svds(A, k=1, v0=np.ones(6))
+    with pytest.raises(ValueError, match="`maxiter` must be a positive integer."):
+        svds(A, k=1, maxiter=0)
+    with pytest.raises(ValueError, match="`return_singular_vectors` must be in"):
+        svds(A, k=1, return_singular_vectors="both")
+    with pytest.raises(ValueError, match="solver must be one of"):
+        svds(A, k=1, solver="magic")
+    with pytest.raises(TypeError, match="not both"):
+        svds(A, k=1, rng=0, random_state=0)
+    with pytest.raises(ValueError, match="unknown option"):
+        svds(A, k=1, options={"speed": "max"})
+
+
+def test_one_sided_and_full_reorthogonalization_agree():
+    sigma = 1.0 / np.arange(1, 61)
+    A = with_singular_values(sigma, 400, 60, seed=4)
+    a = svds(A, k=5, rng=0, options={"reorth": "full"})
+    b = svds(A, k=5, rng=0, options={"reorth": "one-sided"})
+    check_triplets(A, *a, 5, exact=sigma)
+    check_triplets(A, *b, 5, exact=sigma)
