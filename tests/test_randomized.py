@@ -125,6 +125,7 @@ def test_exact_for_low_rank():
     assert backward_error(M, U, s, Vt) <= 4.0
 
 
+@pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil", "dok", "bsr", "dia"])
 def test_every_sparse_format(fmt):
     A = sp.random_array((90, 40), density=0.15, rng=np.random.default_rng(6), format="coo")

@@ -111,6 +111,7 @@ def _sparse_matrix():
 FORMATS = ["csr", "csc", "coo", "lil", "dok", "bsr", "dia"]
 
 
+@pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("kind", ["array", "matrix"])
 def test_every_sparse_format(fmt, kind):
