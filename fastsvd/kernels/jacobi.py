@@ -1,0 +1,658 @@
+"""One-sided Jacobi SVD with precision tracking (xGESVJ), preconditioned as in xGEJSV.
+
+Algorithm (Drmac & Veselic 2008, "New fast and accurate Jacobi SVD algorithm"
+I and II, SIAM J. Matrix Anal. Appl. 29; LAPACK xGESVJ / xGEJSV):
+
+* one-sided Jacobi rotates pairs of columns until they are mutually orthogonal;
+  ``sigma_i`` = column norms, ``V`` = accumulated rotations, ``U`` = normalized
+  columns.  A pair is skipped when ``|cos angle(a_p, a_q)| <= tol`` with
+  ``tol = sqrt(m) eps``; a sweep that rotates nothing ends the iteration.
+* the working columns are the rows of a C-contiguous array ``G`` (``G = X^T``),
+  so every dot product and rotation runs over contiguous memory;
+* column norms are computed in scaled form (``scale, sumsq``, xLASSQ) and kept
+  as norms, never squares, so entries near ``1e+-300`` neither overflow nor
+  underflow; cosines of tiny or huge columns are formed from columns scaled
+  by powers of two; norms are updated by the rotation formulas and recomputed
+  when cancellation makes the update unreliable;
+* de Rijk's pivoting (the column of largest norm leads each row of the
+  cyclic sweep) and Rutishauser's stable rotation formulas;
+* preconditioning: row sorting, QR with column pivoting ``A P = Q R``, then
+  Jacobi on ``R^T`` (xGEJSV), with the transposition heuristic for square
+  ``A``.  This gives high relative accuracy for ``A = D1 B D2`` with ``B`` well
+  conditioned (Demmel, Gu, Eisenstat, Slapnicar, Veselic & Drmac 1999).
+"""
+import math
+
+import numpy as np
+from numba import prange
+
+from .._jit import kernel, parallel_kernel
+from .qrcp import apply_q, gelqp
+
+#: sweep cap: xGESVJ's NSWEEP; well-preconditioned matrices need 3-8 sweeps
+MAX_SWEEPS = 30
+
+#: row length from which the dot product goes to BLAS (below it a plain loop
+#: is as fast and has no call overhead; measured 2026-11-23 on a loaded machine:
+#: 25 ns vs 35 ns at length 32, 49 ns vs 91 ns at 100, 188 ns vs 160 ns at 500)
+_BLAS_DOT = 256
+
+
+# --------------------------------------------------------------------------
+# scaled norms and cosines
+# --------------------------------------------------------------------------
+
+@kernel
+def _safe_range(dtype_probe):
+    """``(lo, hi)``: magnitudes whose squares and pairwise products stay far
+    inside the normal range of the array's dtype (powers of two, 2/5 of the exponent range)."""
+    fi = np.finfo(dtype_probe.dtype)
+    lo = math.ldexp(1.0, int(0.4 * fi.minexp))
+    hi = math.ldexp(1.0, int(0.4 * fi.maxexp))
+    return lo, hi
+
+
+@kernel
+def _blas_dot(x, y):
+    """BLAS xDOT on contiguous 1-D views (kept out of line: its checks would
+    otherwise stop the short loop below from being inlined)."""
+    return float(np.dot(x, y))
+
+
+@kernel
+def _dot(G, p, q):
+    """``G[p] . G[q]``: BLAS for long rows, a plain loop for short ones.
+
+    Rows are addressed by index, never as views: a view in a hot loop costs an
+    atomic reference-count update, which dominated small matrices (measured).
+    """
+    m = G.shape[1]
+    if m >= _BLAS_DOT:
+        return _blas_dot(G[p], G[q])
+    s = 0.0
+    for k in range(m):
+        s += G[p, k] * G[q, k]
+    return s
+
+
+@kernel
+def lassq(G, i, lo, hi):
+    """Scaled sum of squares (xLASSQ): ``||x|| = scale * sqrt(sumsq)``.
+
+    Two passes: the largest magnitude first; if it lies in ``[lo, hi]`` the
+    plain sum of squares cannot over- or underflow (``scale = 1``), otherwise
+    the entries are scaled by the power of two of the largest one (exact).
+    """
+    m = G.shape[1]
+    amax = 0.0
+    for k in range(m):
+        a = abs(G[i, k])
+        if a > amax:
+            amax = a
+    if amax == 0.0 or not math.isfinite(amax):
+        return amax, 1.0 if amax != 0.0 else 0.0
+    if lo <= amax <= hi:
+        return 1.0, _dot(G, i, i)
+    e = math.frexp(amax)[1]
+    # 2^-e may itself be out of range for subnormal amax: scale in two exact steps
+    e1 = -(e // 2)
+    f1 = math.ldexp(1.0, e1)
+    f2 = math.ldexp(1.0, -e - e1)
+    ssq = 0.0
+    for k in range(m):
+        t = (G[i, k] * f1) * f2
+        ssq += t * t
+    return math.ldexp(1.0, e), ssq
+
+
+@kernel
+def row_norm(G, i, lo, hi):
+    """Euclidean norm of row ``i`` from its scaled form (never squares a huge or tiny entry)."""
+    scale, ssq = lassq(G, i, lo, hi)
+    return scale * math.sqrt(ssq)
+
+
+@kernel
+def cosine(G, p, q, nx, ny, lo, hi):
+    """``cos angle(x, y) = x.y / (||x|| ||y||)`` for rows ``x = G[p]``, ``y = G[q]``, given their norms.
+
+    When both norms lie in ``[lo, hi]`` the plain dot product is exact enough
+    (no product of entries can overflow, underflow costs less than eps of
+    ``nx ny``); otherwise both rows are scaled by the powers of two of their
+    norms first, as xGESVJ does with its scaled copy of ``a_p``.
+    """
+    if lo <= nx <= hi and lo <= ny <= hi:
+        return (_dot(G, p, q) / nx) / ny
+    ex = math.frexp(nx)[1]
+    ey = math.frexp(ny)[1]
+    fx1 = math.ldexp(1.0, -(ex // 2))
+    fx2 = math.ldexp(1.0, -ex + ex // 2)
+    fy1 = math.ldexp(1.0, -(ey // 2))
+    fy2 = math.ldexp(1.0, -ey + ey // 2)
+    s = 0.0
+    for k in range(G.shape[1]):
+        s += ((G[p, k] * fx1) * fx2) * ((G[q, k] * fy1) * fy2)
+    return (s / math.ldexp(nx, -ex)) / math.ldexp(ny, -ey)
+
+
+# --------------------------------------------------------------------------
+# one rotation
+# --------------------------------------------------------------------------
+
+@kernel
+def rotation(cs, nx, ny, eps):
+    """Jacobi rotation that makes columns ``x, y`` orthogonal (Rutishauser 1966).
+
+    With ``a_xx = nx^2``, ``a_yy = ny^2``, ``a_xy = cs nx ny`` the angle solves
+    ``zeta = (a_yy - a_xx) / (2 a_xy)``, ``t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2))``
+    (the smaller root, so the rotation is at most 45 degrees).  ``zeta`` is
+    formed from the ratio ``r <= 1`` of the norms, never from squares; for
+    ``|zeta| > 1/eps`` the root is ``1 / (2 zeta)``.  The new norms follow from
+    ``a_xx' = a_xx - t a_xy``, ``a_yy' = a_yy + t a_xy`` as factors of the old.
+
+    Returns
+    -------
+    c, s : float
+        ``x' = c x - s y``, ``y' = s x + c y``.
+    fx, fy : float
+        ``||x'||^2 = fx nx^2``, ``||y'||^2 = fy ny^2`` (may be slightly negative
+        after cancellation; the caller recomputes those norms).
+    """
+    if nx >= ny:
+        r = ny / nx
+        sgn = -1.0
+    else:
+        r = nx / ny
+        sgn = 1.0
+    num = (1.0 - r) * (1.0 + r)
+    den = 2.0 * r * cs
+    if num * eps > abs(den):
+        t = sgn * den / (2.0 * num)
+    else:
+        zeta = sgn * num / den
+        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(1.0 + zeta * zeta))
+    c = 1.0 / math.sqrt(1.0 + t * t)
+    s = t * c
+    tc = t * cs
+    if nx >= ny:
+        fx = 1.0 - tc * r
+        fy = 1.0 + tc / r
+    else:
+        fx = 1.0 - tc / r
+        fy = 1.0 + tc * r
+    return c, s, fx, fy
+
+
+@kernel
+def rotate_rows(G, p, q, c, s):
+    """``x <- c x - s y``, ``y <- s x + c y`` for ``x = G[p]``, ``y = G[q]``, in Rutishauser's form
+    ``x - s (y + tau x)``, ``y + s (x - tau y)`` with ``tau = s / (1 + c)``: the
+    update is a small correction when the angle is small, so no digits of
+    ``x`` and ``y`` are lost to rounding ``c`` near one."""
+    tau = s / (1.0 + c)
+    for k in range(G.shape[1]):
+        xk = G[p, k]
+        yk = G[q, k]
+        G[p, k] = xk - s * (yk + tau * xk)
+        G[q, k] = yk + s * (xk - tau * yk)
+
+
+@kernel
+def _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w):
+    """Rotate rows ``p, q`` of ``G`` (and ``W``) and bring their norms up to date."""
+    npp = norms[p]
+    nqq = norms[q]
+    c, s, fx, fy = rotation(cs, npp, nqq, eps)
+    rotate_rows(G, p, q, c, s)
+    if rotate_w:
+        rotate_rows(W, p, q, c, s)
+    # the factor formula loses digits when the norm drops a lot (xGESVJ's
+    # criterion: recompute when the squared ratio falls below sqrt(eps))
+    if fx <= rooteps:
+        npn = row_norm(G, p, lo, hi)
+    else:
+        npn = npp * math.sqrt(fx)
+    if fy <= rooteps:
+        nqn = row_norm(G, q, lo, hi)
+    else:
+        nqn = nqq * math.sqrt(fy)
+    norms[p] = _flush(G, p, npn, tiny)
+    norms[q] = _flush(G, q, nqn, tiny)
+
+
+@kernel
+def _flush(G, i, nrm, tiny):
+    """A row whose norm is below the underflow threshold (with the largest row
+    scaled near one) is noise far below eps: make it exactly zero."""
+    if nrm < tiny:
+        for k in range(G.shape[1]):
+            G[i, k] = 0.0
+        return 0.0
+    return nrm
+
+
+# --------------------------------------------------------------------------
+# sweeps
+# --------------------------------------------------------------------------
+
+@kernel
+def gesvj(G, W, max_sweeps, cos_history):
+    """Serial one-sided Jacobi on the rows of ``G`` (xGESVJ, de Rijk pivoting).
+
+    Parameters
+    ----------
+    G : (n, m) array
+        The columns to orthogonalize, as rows; should be scaled so that the
+        largest row norm is near one (see :func:`power_of_two_scale`).
+    W : (n, p) array
+        Rotated alongside ``G`` (``W = I`` on entry gives ``V^T``); ``p = 0`` skips it.
+    max_sweeps : int
+    cos_history : (max_sweeps,) float64 array
+        Largest ``|cos|`` seen in each sweep (precision reached).
+
+    Returns
+    -------
+    info : int
+        0 converged (a sweep rotated nothing), 1 sweep cap reached.
+    sweeps : int
+    norms : (n,) float64 array
+        Row norms of ``G`` on exit, recomputed from the final rows.
+    """
+    n = G.shape[0]
+    norms = np.empty(n)
+    order = np.empty(n, np.int64)
+    info, sweeps = gesvj_work(G, W, norms, order, max_sweeps, cos_history)
+    return info, sweeps, norms
+
+
+@kernel
+def gesvj_work(G, W, norms, order, max_sweeps, cos_history):
+    """:func:`gesvj` on caller-provided workspace ``norms`` (float64, n) and
+    ``order`` (int64, n), so that the batched loop allocates nothing per matrix.
+
+    Returns ``(info, sweeps)``; ``norms`` holds the final row norms.
+    """
+    n, m = G.shape
+    fi = np.finfo(G.dtype)
+    eps = float(fi.eps)
+    tiny = float(fi.tiny)
+    rooteps = math.sqrt(eps)
+    lo, hi = _safe_range(G)
+    # xGESVJ's CTOL: a rotation below sqrt(m) eps cannot change the columns
+    # beyond their rounding errors
+    tol = math.sqrt(m) * eps
+    rotate_w = W.shape[1] > 0
+    for i in range(n):
+        order[i] = i
+    info = 1
+    sweeps = 0
+    for sweep in range(max_sweeps):
+        sweeps = sweep + 1
+        # 1. fresh norms each sweep: the updated ones drift by O(eps) per rotation
+        for i in range(n):
+            norms[i] = _flush(G, i, row_norm(G, i, lo, hi), tiny)
+        nrot = 0
+        maxcos = 0.0
+        for i in range(n - 1):
+            # 2. de Rijk: the largest remaining column leads this row of the sweep
+            b = i
+            for j in range(i + 1, n):
+                if norms[order[j]] > norms[order[b]]:
+                    b = j
+            order[i], order[b] = order[b], order[i]
+            p = order[i]
+            if norms[p] == 0.0:
+                break
+            for j in range(i + 1, n):
+                # 3. rotate unless the pair is orthogonal to working precision
+                acs, rot = _visit(G, W, norms, p, order[j], tol, eps, rooteps, tiny, lo, hi,
+                                  rotate_w)
+                if acs > maxcos:
+                    maxcos = acs
+                nrot += rot
+        cos_history[sweep] = maxcos
+        if nrot == 0:
+            info = 0
+            break
+    for i in range(n):
+        norms[i] = row_norm(G, i, lo, hi)
+    return info, sweeps
+
+
+@kernel
+def _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo, hi, rotate_w):
+    """One step of a sweep: rotate the pair ``p, q`` unless it is already
+    orthogonal to working precision.  Returns ``(|cos|, rotated)``."""
+    if norms[p] == 0.0 or norms[q] == 0.0:
+        return 0.0, 0
+    cs = cosine(G, p, q, norms[p], norms[q], lo, hi)
+    acs = abs(cs)
+    if acs <= tol:
+        return acs, 0
+    if min(norms[p], norms[q]) / max(norms[p], norms[q]) == 0.0:
+        # norms more than the exponent range apart: the angle (about cs times
+        # their ratio) underflows, so the pair is orthogonal in floating point
+        return acs, 0
+    _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w)
+    return acs, 1
+
+
+@kernel
+def _circle_pair(k, r, nn):
+    """Pair ``k`` of round ``r`` of the round-robin (circle) tournament on
+    ``nn`` (even) players: player 0 is fixed, the others turn one seat per round,
+    so that every pair meets exactly once in ``nn - 1`` rounds."""
+    c = nn - 1
+    if k == 0:
+        return 0, (r % c) + 1
+    return ((k + r) % c) + 1, ((nn - 1 - k + r) % c) + 1
+
+
+@parallel_kernel
+def gesvj_parallel(G, W, max_sweeps, cos_history, nblocks):
+    """:func:`gesvj` with a block round-robin ordering run on several threads.
+
+    The columns are dealt into ``nblocks`` (even) blocks after sorting them by
+    decreasing norm (de Rijk's idea, once per sweep; dealing keeps the blocks'
+    norms alike).  A sweep is the round-robin tournament of the blocks: in each
+    of its ``nblocks - 1`` rounds the ``nblocks / 2`` block pairs touch disjoint
+    rows and run in a ``prange``, each visiting its cross pairs cyclically (and,
+    in the first round, the pairs inside its two blocks).  Every column pair is
+    visited once per sweep, with only ``nblocks - 1`` barriers (the
+    element-wise round-robin needs ``n - 1``, too many on 2 cores).
+    Same returns as :func:`gesvj`.
+    """
+    n, m = G.shape
+    fi = np.finfo(G.dtype)
+    eps = float(fi.eps)
+    tiny = float(fi.tiny)
+    rooteps = math.sqrt(eps)
+    lo, hi = _safe_range(G)
+    tol = math.sqrt(m) * eps
+    rotate_w = W.shape[1] > 0
+    norms = np.empty(n)
+    half = nblocks // 2
+    taskcos = np.zeros(half)
+    taskrot = np.zeros(half, np.int64)
+    info = 1
+    sweeps = 0
+    for sweep in range(max_sweeps):
+        sweeps = sweep + 1
+        for i in prange(n):
+            norms[i] = _flush(G, i, row_norm(G, i, lo, hi), tiny)
+        order = np.argsort(-norms)
+        nrot = 0
+        maxcos = 0.0
+        for r in range(nblocks - 1):
+            for k in prange(half):
+                ba, bb = _circle_pair(k, r, nblocks)
+                cnt = 0
+                mc = 0.0
+                if r == 0:
+                    for blk in (ba, bb):
+                        for i in range(blk, n, nblocks):
+                            for j in range(i + nblocks, n, nblocks):
+                                c, rot = _visit(G, W, norms, order[i], order[j], tol, eps,
+                                                rooteps, tiny, lo, hi, rotate_w)
+                                mc = max(mc, c)
+                                cnt += rot
+                for i in range(ba, n, nblocks):
+                    for j in range(bb, n, nblocks):
+                        p = order[i]
+                        q = order[j]
+                        if norms[q] > norms[p]:
+                            p, q = q, p
+                        c, rot = _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo, hi,
+                                        rotate_w)
+                        mc = max(mc, c)
+                        cnt += rot
+                taskcos[k] = mc
+                taskrot[k] = cnt
+            for k in range(half):
+                nrot += taskrot[k]
+                maxcos = max(maxcos, taskcos[k])
+        cos_history[sweep] = maxcos
+        if nrot == 0:
+            info = 0
+            break
+    for i in prange(n):
+        norms[i] = row_norm(G, i, lo, hi)
+    return info, sweeps, norms
+
+
+@kernel
+def complete_rows(Q, valid):
+    """Fill the rows of ``Q`` with ``valid[i] == False`` so that all rows are orthonormal.
+
+    The valid rows must already be orthonormal.  Each new row starts from the
+    unit vector ``e_j`` that is least represented in the current rows (largest
+    ``1 - sum_r Q[r, j]^2``, at least ``(d - k) / d`` on average) and is
+    orthogonalized twice (classical Gram-Schmidt, "twice is enough": Giraud,
+    Langou & Rozloznik 2005).
+    """
+    r, d = Q.shape
+    colsq = np.zeros(d)
+    for i in range(r):
+        if valid[i]:
+            for j in range(d):
+                colsq[j] += Q[i, j] * Q[i, j]
+    v = np.empty(d)
+    for i in range(r):
+        if valid[i]:
+            continue
+        j0 = 0
+        for j in range(1, d):
+            if colsq[j] < colsq[j0]:
+                j0 = j
+        v[:] = 0.0
+        v[j0] = 1.0
+        for _ in range(2):
+            for k in range(r):
+                if valid[k]:
+                    h = 0.0
+                    for j in range(d):
+                        h += Q[k, j] * v[j]
+                    for j in range(d):
+                        v[j] -= h * Q[k, j]
+        nv = math.sqrt(np.sum(v * v))
+        for j in range(d):
+            Q[i, j] = v[j] / nv
+            colsq[j] += Q[i, j] * Q[i, j]
+        valid[i] = True
+
+
+# --------------------------------------------------------------------------
+# preconditioned driver (xGEJSV)
+# --------------------------------------------------------------------------
+
+@kernel
+def power_of_two_scale(A):
+    """Exponent ``e`` of the exact scaling ``2^e A`` applied before the Jacobi
+    iteration (xGESVJ scales similarly, with a different rule).
+
+    * ``max|a_ij| sqrt(m) < 1``: scale up so that it lies in ``[1/2, 1)``; nothing
+      is lost, and a matrix of tiny (even subnormal) entries gets normal columns;
+    * ``max|a_ij| sqrt(m)`` above ``2^(maxexp - 4)``: scale down just enough that
+      no column norm and no sum of two can overflow;
+    * otherwise ``e = 0``: a matrix holding both ``1e+300`` and ``1e-300``
+      entries keeps both, and the scaled norms and cosines deal with them.
+
+    Returns 0 for a zero matrix.
+    """
+    m = A.shape[0]
+    amax = 0.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            a = abs(A[i, j])
+            if a > amax:
+                amax = a
+    if amax == 0.0:
+        return 0
+    # exponent of amax sqrt(m), without forming the product (it may overflow)
+    ex = math.frexp(amax)[1] + math.frexp(math.sqrt(m))[1]
+    if ex <= 0:
+        return -ex
+    top = np.finfo(A.dtype).maxexp - 4
+    if ex > top:
+        return top - ex
+    return 0
+
+
+@kernel
+def _scaled(x, e):
+    """``2^e x`` in two exact steps (``2^e`` alone may be out of range)."""
+    e1 = e // 2
+    return (x * math.ldexp(1.0, e1)) * math.ldexp(1.0, e - e1)
+
+
+@kernel
+def _entropy(sq):
+    """Normalized entropy ``-sum d_i log d_i / log n`` of ``d = sq / sum(sq)`` (xGEJSV)."""
+    total = np.sum(sq)
+    if total == 0.0 or sq.size < 2:
+        return 0.0
+    h = 0.0
+    for v in sq:
+        d = v / total
+        if d > 0.0:
+            h -= d * math.log(d)
+    return h / math.log(sq.size)
+
+
+@kernel
+def gejsv(A, compute_uv, full_matrices, max_sweeps):
+    """Preconditioned one-sided Jacobi SVD of ``A`` (``m x n``, ``m >= n >= 1``) (xGEJSV).
+
+    Returns ``(U, s, Vt, info, sweeps, cos_history)``; see :func:`svd_jacobi`.
+    """
+    m, n = A.shape
+    dt = A.dtype
+    cos_history = np.zeros(max_sweeps)
+    # 1. exact scaling by a power of two when the matrix is tiny or near overflow
+    e = power_of_two_scale(A)
+    B = np.empty((m, n), dt)
+    for i in range(m):
+        for j in range(n):
+            B[i, j] = _scaled(A[i, j], e)
+    lo, hi = _safe_range(B)
+    # 2. transposition heuristic (square only, xGEJSV): work on A^T when its
+    #    rows are more graded (lower entropy of the squared row norms) than
+    #    its columns, so that the column pivoting sees the grading
+    transposed = False
+    if m == n and n > 1:
+        csq = np.zeros(n)
+        rsq = np.zeros(m)
+        # squares of entries scaled by the power of two of the largest (no overflow)
+        bmax = 0.0
+        for i in range(m):
+            for j in range(n):
+                bmax = max(bmax, abs(float(B[i, j])))
+        fb = math.ldexp(1.0, -math.frexp(bmax)[1]) if bmax > 0.0 else 1.0
+        for i in range(m):
+            for j in range(n):
+                b2 = (float(B[i, j]) * fb) ** 2
+                csq[j] += b2
+                rsq[i] += b2
+        if _entropy(rsq) < _entropy(csq):
+            transposed = True
+            B = np.ascontiguousarray(B.T)
+    # 3. row sorting by decreasing max-norm (Powell & Reid; Cox & Higham 1998):
+    #    makes Householder QR row-wise backward stable for row-graded input
+    rmax = np.empty(m)
+    for i in range(m):
+        a = 0.0
+        for j in range(n):
+            a = max(a, abs(B[i, j]))
+        rmax[i] = -a
+    rowperm = np.argsort(rmax, kind="mergesort")
+    G = np.empty((n, m), dt)
+    for i in range(m):
+        src = B[rowperm[i]]
+        for j in range(n):
+            G[j, i] = src[j]
+    # 4. QR with column pivoting, A P = Q R, as the row-pivoted LQ of G = A^T
+    jpvt = np.empty(n, np.int64)
+    tau = np.empty(n, dt)
+    gelqp(G, jpvt, tau)
+    # 5. Jacobi on X = R^T: its columns are the rows of R = L^T
+    R = np.zeros((n, n), dt)
+    for k in range(n):
+        for j in range(k, n):
+            R[k, j] = G[j, k]
+    if compute_uv:
+        W = np.zeros((n, n), dt)
+        for k in range(n):
+            W[k, k] = 1.0
+    else:
+        W = np.zeros((n, 0), dt)
+    info, sweeps, norms = gesvj(R, W, max_sweeps, cos_history)
+    # 6. singular values, descending, undo the scaling
+    order = np.argsort(-norms, kind="mergesort")
+    s = np.empty(n, dt)
+    for k in range(n):
+        s[k] = _scaled(norms[order[k]], -e)
+    if not compute_uv:
+        return np.zeros((0, 0), dt), s, np.zeros((0, 0), dt), info, sweeps, cos_history
+    # 7. right vectors of B: V_B = P U_1, U_1 = normalized columns of X (rows of R)
+    Vt = np.zeros((n, n), dt)
+    valid = np.ones(n, np.bool_)
+    for k in range(n):
+        nk = norms[order[k]]
+        row = R[order[k]]
+        if nk == 0.0:
+            valid[k] = False
+            continue
+        for j in range(n):
+            Vt[k, jpvt[j]] = row[j] / nk
+    if not np.all(valid):
+        complete_rows(Vt, valid)
+    # 8. left vectors of B: U_B = Pr^T Q [V_1 0; 0 I], V_1 = W^T
+    mu = m if (full_matrices and not transposed) else n
+    C = np.zeros((m, mu), dt)
+    for k in range(n):
+        wk = W[order[k]]
+        for i in range(n):
+            C[i, k] = wk[i]
+    for i in range(n, mu):
+        C[i, i] = 1.0
+    apply_q(G, tau, C)
+    U = np.empty((m, mu), dt)
+    for i in range(m):
+        U[rowperm[i]] = C[i]
+    if transposed:
+        # B = A^T = U_B S V_B^T, so A = V_B S U_B^T
+        return np.ascontiguousarray(Vt.T), s, np.ascontiguousarray(U.T), info, sweeps, cos_history
+    return U, s, Vt, info, sweeps, cos_history
+
+
+def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
+    """Preconditioned Jacobi SVD with its convergence record.
+
+    Returns
+    -------
+    U, s, Vt, info
+        As :func:`svd_jacobi`.
+    sweeps : int
+        Jacobi sweeps run (the last one rotated nothing when ``info == 0``).
+    max_cos : float
+        Largest ``|cos|`` between two columns in the last sweep: the working
+        columns are orthogonal to this precision (at most ``sqrt(n) eps`` on
+        convergence).
+    """
+    A = np.ascontiguousarray(A)
+    U, s, Vt, info, sweeps, hist = gejsv(A, compute_uv, full_matrices, max_sweeps)
+    return U, s, Vt, int(info), int(sweeps), float(hist[sweeps - 1]) if sweeps else 0.0
+
+
+def svd_jacobi(A, compute_uv=True, full_matrices=False):
+    """Driver for the API: SVD by preconditioned one-sided Jacobi (xGEJSV).
+
+    ``A`` is C-contiguous float32/float64, ``m >= n >= 1``, finite.  Returns
+    ``(U, s, Vt, info)`` with ``U`` ``(m, n)`` (``(m, m)`` if ``full_matrices``),
+    ``s`` descending, ``Vt`` ``(n, n)``; ``info = 0`` success, ``1`` the sweep cap
+    was reached.  Without ``compute_uv`` ``U`` and ``Vt`` are empty ``(0, 0)``.
+    Singular values have high relative accuracy for ``A = D1 B D2`` with
+    ``B`` well conditioned.
+    """
+    U, s, Vt, info, _, _ = svd_jacobi_report(A, compute_uv, full_matrices)
+    return U, s, Vt, info
