@@ -19,10 +19,27 @@ node's ``V`` are kept (``VF``, ``VL``, xLASD6's VF and VL), so values cost O(n^2
 import math
 
 import numpy as np
+from numba.np.ufunc.parallel import _launch_threads
 
 from .._jit import kernel
+from .bdsqr import bdsqr
 from .blas import gemm
 from .secular import arrow_vector, lowner_z, secular_root
+
+# The leaves call bdsqr, whose rotation kernel is parallel.  A cached kernel that
+# links a parallel one needs the threading layer's symbols (allocate_sched ...)
+# before it is loaded from __pycache__; Numba registers them only when it
+# launches its threads, so launch them at import (else: "LLVM ERROR: Symbol not
+# found: allocate_sched" or a segfault in a fresh process, numba 0.68).
+_launch_threads()
+
+#: rows of a leaf of the recursion, solved by bidiagonal QR (xLASD0's SMLSIZ is 25)
+LEAF_SIZE = 25
+#: iteration cap of one secular root; the safeguarded rational iteration takes
+#: 4-7 evaluations on random and graded arrows (tests/test_bdsdc.py measures it)
+SECULAR_MAXITER = 64
+#: bdsqr's own cap (its inner steps are limited to ``maxitr * n^2``), LAPACK's MAXITR
+BDSQR_MAXITR = 6
 
 
 @kernel
@@ -103,6 +120,69 @@ def solve_tiny_leaf(d, e, UT, VT, VF, VL, r0, nr, sqre, vectors):
         VF[r0 + 1] = -sn
         VL[r0] = sn
         VL[r0 + 1] = c
+
+
+@kernel
+def solve_leaf(d, e, UT, VT, VF, VL, r0, nr, sqre, vectors, maxitr):
+    """Leaf of ``nr >= 2`` rows by bidiagonal QR (:func:`~fastsvd.kernels.bdsqr.bdsqr`,
+    as xLASD0 calls xLASDQ).
+
+    An ``nr x (nr+1)`` leaf (``sqre = 1``) is first made square: rotations of
+    column ``i`` against the extra column, ``i = nr-1, ..., 0``, push its entry up
+    and out (xLASDQ), so ``B = [B' 0] G^T`` with ``B'`` square upper bidiagonal;
+    the last row of ``G^T`` is the null vector and the others go to ``bdsqr`` as the
+    rows it rotates.  Returns the ``bdsqr`` status.
+    """
+    nc = nr + sqre
+    dl = d[r0:r0 + nr].copy()
+    el = np.zeros(nr, d.dtype)
+    for i in range(nr - 1 + sqre):
+        el[i] = e[r0 + i]
+    G = np.eye(nc, dtype=d.dtype)
+    if sqre == 1:
+        f = el[nr - 1]
+        el[nr - 1] = 0.0
+        for i in range(nr - 1, -1, -1):
+            r = math.hypot(dl[i], f)
+            if r == 0.0:
+                c = 1.0
+                s = 0.0
+            else:
+                c = dl[i] / r
+                s = f / r
+            dl[i] = r
+            # columns (i, nr) of B and of G: new_i = c col_i + s col_nr, new_nr = -s col_i + c col_nr
+            for t in range(nc):
+                gi = G[t, i]
+                gn = G[t, nr]
+                G[t, i] = c * gi + s * gn
+                G[t, nr] = c * gn - s * gi
+            if i > 0:
+                f = -s * el[i - 1]
+                el[i - 1] = c * el[i - 1]
+    Gt = np.ascontiguousarray(G.T)
+    if vectors:
+        Ul = np.eye(nr, dtype=d.dtype)
+        Vl = Gt[:nr].copy()
+        info = bdsqr(dl, el, Ul, Vl, maxitr)
+        UT[r0:r0 + nr, r0:r0 + nr] = Ul
+        VT[r0:r0 + nr, r0:r0 + nc] = Vl
+        if sqre == 1:
+            VT[r0 + nr, r0:r0 + nc] = Gt[nr]
+    else:
+        Y = np.empty((nr, 2), d.dtype)
+        for i in range(nr):
+            Y[i, 0] = Gt[i, 0]
+            Y[i, 1] = Gt[i, nc - 1]
+        info = bdsqr(dl, el, np.empty((nr, 0), d.dtype), Y, maxitr)
+        for i in range(nr):
+            VF[r0 + i] = Y[i, 0]
+            VL[r0 + i] = Y[i, 1]
+        if sqre == 1:
+            VF[r0 + nr] = Gt[nr, 0]
+            VL[r0 + nr] = Gt[nr, nc - 1]
+    d[r0:r0 + nr] = dl
+    return info
 
 
 @kernel
@@ -263,10 +343,15 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
             VF[r0:r0 + nc] = fo
             VL[r0:r0 + nc] = lo
         return 0
-    ds = pd / orgnrm
-    zs = pz / orgnrm
-    # tolerance of xLASD2: 8 eps times the largest entry (1 after scaling)
-    tol = 8.0 * eps
+    # scale by a power of two (exact) to largest entry in [0.5, 1) (xLASD1)
+    mant, expo = math.frexp(orgnrm)
+    ds = np.empty(nr)
+    zs = np.empty(nr)
+    for p in range(nr):
+        ds[p] = math.ldexp(pd[p], -expo)
+        zs[p] = math.ldexp(pz[p], -expo)
+    # tolerance of xLASD2: 8 eps times the largest entry
+    tol = 8.0 * eps * mant
     if abs(zs[0]) <= tol:
         zs[0] = tol
     defl = np.zeros(nr, np.bool_)
@@ -344,7 +429,7 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
     for slot in range(nr):
         if jd < 0 or (jr >= 0 and dk[orig[jr]] + taus[jr] >= ds[dpos[jd]]):
             slot_of[slot] = jr
-            d[r0 + slot] = (dk[orig[jr]] + taus[jr]) * orgnrm
+            d[r0 + slot] = math.ldexp(dk[orig[jr]] + taus[jr], expo)
             jr -= 1
         else:
             slot_of[slot] = -(dpos[jd] + 1)
@@ -409,7 +494,8 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
 
 
 @kernel
-def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=1, max_iter=64):
+def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=LEAF_SIZE, max_iter=SECULAR_MAXITER,
+          leaf_maxitr=BDSQR_MAXITR):
     """SVD of the upper bidiagonal with diagonal ``d`` (n,) and superdiagonal ``e`` (n-1,)
     by divide and conquer (LAPACK xBDSDC with xLASD0 / xLASDA).
 
@@ -417,14 +503,33 @@ def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=1, max_iter=64):
     ``compute_vectors``, ``B = U diag(d) Vt`` with ``U``, ``Vt`` (n, n) orthogonal
     (otherwise ``U`` and ``Vt`` are not referenced and the cost is O(n^2)).  ``e``
     is overwritten.  ``leaf_size`` (>= 1) bounds the rows of a leaf; ``max_iter``
-    caps the iterations of each secular root.  Returns 0, or > 0 if a secular
-    root did not converge.
+    caps the iterations of each secular root, ``leaf_maxitr`` is bdsqr's cap.
+    Returns 0; 1 if a secular root did not converge, 2 if a leaf's bidiagonal QR
+    did not.
+    """
+    info = bdsdc_rows(d, e, U, Vt, compute_vectors, leaf_size, max_iter, leaf_maxitr)
+    if compute_vectors:
+        n = d.shape[0]
+        for i in range(n):
+            for j in range(i + 1, n):
+                t = U[i, j]
+                U[i, j] = U[j, i]
+                U[j, i] = t
+    return info
 
-    1. Scale ``B`` to largest entry 1 (xBDSDC's ORGNRM).
+
+@kernel
+def bdsdc_rows(d, e, Ut, Vt, compute_vectors, leaf_size, max_iter, leaf_maxitr):
+    """:func:`bdsdc` leaving ``U^T`` in ``Ut`` (``B = Ut^T diag(d) Vt``), the layout
+    the back transformation of the dense driver wants.
+
+    1. Scale ``B`` by a power of two (exact) to largest entry in [0.5, 1)
+       (xBDSDC's ORGNRM scaling).
     2. Build the recursion tree (xLASDT).
     3. Sweep it bottom-up: solve the leaves, merge each node (xLASD1 / xLASD6).
-    4. Undo the scaling; turn the stored ``U^T`` into ``U``.
+    4. Undo the scaling.
     """
+    U = Ut
     n = d.shape[0]
     if n == 0:
         return 0
@@ -446,13 +551,13 @@ def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=1, max_iter=64):
                 U[i, i] = 1.0
                 Vt[i, i] = 1.0
         return 0
+    _, expo = math.frexp(orgnrm)
     for i in range(n):
-        d[i] = d[i] / orgnrm
+        d[i] = math.ldexp(d[i], -expo)
     for i in range(n - 1):
-        e[i] = e[i] / orgnrm
-    # 2. tree (leaf solver for more than one row: not yet, see solve_tiny_leaf)
-    leaf = 1 if leaf_size < 1 else 1
-    start, rows, sq, cut = split_tree(n, leaf)
+        e[i] = math.ldexp(e[i], -expo)
+    # 2. tree
+    start, rows, sq, cut = split_tree(n, max(leaf_size, 1))
     if compute_vectors:
         VF = np.empty(0, d.dtype)
         VL = np.empty(0, d.dtype)
@@ -463,19 +568,20 @@ def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=1, max_iter=64):
     info = 0
     for idx in range(start.shape[0] - 1, -1, -1):
         if cut[idx] < 0:
-            solve_tiny_leaf(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx], compute_vectors)
+            if rows[idx] <= 1:
+                solve_tiny_leaf(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx],
+                                compute_vectors)
+            else:
+                st = solve_leaf(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx],
+                                compute_vectors, leaf_maxitr)
+                if st != 0:
+                    info = 2
         else:
             st = merge_node(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx], cut[idx],
                             compute_vectors, eps, max_iter)
             if st != 0:
                 info = st
-    # 4. unscale, U^T -> U in place
+    # 4. unscale
     for i in range(n):
-        d[i] = d[i] * orgnrm
-    if compute_vectors:
-        for i in range(n):
-            for j in range(i + 1, n):
-                t = U[i, j]
-                U[i, j] = U[j, i]
-                U[j, i] = t
+        d[i] = math.ldexp(d[i], expo)
     return info
