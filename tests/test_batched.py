@@ -1,0 +1,171 @@
+"""Batched SVD of stacks of small matrices (``svd_batched``).
+
+Properties: every slice is an SVD within the ``assert_svd`` eps bounds, a
+slice's result does not depend on the rest of the batch (bit for bit), it
+agrees with the single-matrix Jacobi driver, 2x2 slices use the closed form
+with high relative accuracy, and a bad slice fails alone (status + NaN).
+"""
+import numpy as np
+import pytest
+
+from fastsvd.kernels.batched import NOT_CONVERGED, NOT_FINITE, svd_2x2, svd_batched
+from fastsvd.kernels.jacobi import svd_jacobi
+from tests.checks import assert_svd, reference_singular_values, relative_errors
+
+EPS = np.finfo(np.float64).eps
+
+SHAPES = [(2, 2), (3, 3), (5, 3), (3, 5), (1, 4), (4, 1), (1, 1), (8, 8), (6, 2), (2, 6),
+          (32, 32), (20, 7)]
+
+
+def _stack(b, m, n, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((b, m, n))
+    if b > 3:
+        A[1] = 0.0                                  # zero slice
+        A[2, :, 0] = 0.0                            # a zero column
+        A[3] = np.outer(rng.standard_normal(m), rng.standard_normal(n))   # rank one
+    return A
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_slice_is_an_svd(shape, full_matrices):
+    m, n = shape
+    A = _stack(6, m, n)
+    U, S, Vt, info = svd_batched(A, True, full_matrices)
+    k = min(m, n)
+    assert U.shape == (6, m, m if full_matrices else k)
+    assert S.shape == (6, k)
+    assert Vt.shape == (6, n if full_matrices else k, n)
+    assert np.all(info == 0)
+    for i in range(6):
+        assert_svd(A[i], U[i], S[i], Vt[i], full_matrices=full_matrices)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (8, 8), (2, 2), (4, 9)])
+def test_float32(shape):
+    A = _stack(5, *shape).astype(np.float32)
+    U, S, Vt, info = svd_batched(A)
+    assert U.dtype == S.dtype == Vt.dtype == np.float32
+    assert np.all(info == 0)
+    for i in range(5):
+        assert_svd(A[i], U[i], S[i], Vt[i])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 2), (7, 4), (4, 7)])
+def test_values_only_equal_values_of_full(shape):
+    A = _stack(20, *shape)
+    S = svd_batched(A, True, False)[1]
+    U0, S0, Vt0, info = svd_batched(A, False, False)
+    assert U0.shape == (20, 0, 0) and Vt0.shape == (20, 0, 0)
+    np.testing.assert_array_equal(S, S0)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (8, 8), (2, 2), (5, 3), (3, 5)])
+def test_slice_independent_of_batch(shape):
+    """Each slice gets exactly the result it gets alone: no state crosses slices
+    or chunks (workspace is reused, so stale data would show here)."""
+    A = _stack(37, *shape, seed=1)
+    U, S, Vt, info = svd_batched(A)
+    for i in (0, 1, 2, 3, 17, 36):
+        u, s, vt, inf = svd_batched(A[i:i + 1])
+        np.testing.assert_array_equal(S[i], s[0])
+        np.testing.assert_array_equal(U[i], u[0])
+        np.testing.assert_array_equal(Vt[i], vt[0])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (8, 8), (12, 5), (32, 32)])
+def test_agrees_with_single_matrix_driver(shape):
+    """Same singular values as svd_jacobi (QR-preconditioned) to eps sigma_1, and the
+    same singular subspaces: ``U^T U_ref`` is diagonal +-1 for distinct sigma."""
+    m, n = shape
+    A = np.random.default_rng(2).standard_normal((10, m, n))
+    U, S, Vt, info = svd_batched(A)
+    for i in range(10):
+        Ur, sr, Vtr, inf = svd_jacobi(A[i].copy(), True, False)
+        assert np.abs(S[i] - sr).max() <= 4 * max(m, n) * EPS * sr[0]
+        P = np.abs(U[i].T @ Ur)
+        # distinct singular values (random matrix): |<u_j, u_j_ref>| = 1 up to
+        # eps / gap (the gaps here exceed 1e-3 sigma_1)
+        assert np.abs(np.diag(P) - 1).max() <= 1e-10
+        assert np.abs(np.abs(Vt[i] @ Vtr.T) - np.eye(n)).max() <= 1e-10
+
+
+def test_nan_slice_fails_alone():
+    A = _stack(9, 4, 3, seed=3)
+    good = svd_batched(A)
+    A[4, 2, 1] = np.nan
+    A[7, 0, 0] = np.inf
+    U, S, Vt, info = svd_batched(A)
+    assert list(np.nonzero(info)[0]) == [4, 7]
+    assert np.all(info[[4, 7]] == NOT_FINITE)
+    for i in (4, 7):
+        assert np.all(np.isnan(S[i])) and np.all(np.isnan(U[i])) and np.all(np.isnan(Vt[i]))
+    rest = [i for i in range(9) if i not in (4, 7)]
+    np.testing.assert_array_equal(S[rest], good[1][rest])
+    np.testing.assert_array_equal(U[rest], good[0][rest])
+    np.testing.assert_array_equal(Vt[rest], good[2][rest])
+
+
+def test_sweep_cap_fails_slice_with_status():
+    A = np.random.default_rng(4).standard_normal((3, 6, 6))
+    U, S, Vt, info = svd_batched(A, max_sweeps=1)
+    assert np.all(info == NOT_CONVERGED)
+    assert np.all(np.isnan(S))
+
+
+def test_2x2_closed_form_relative_accuracy():
+    """The 2x2 path (one rotation + xLASV2) keeps both singular values to a few
+    ulps relative on graded and triangular input, even when they are 1e-16
+    apart in scale.  (Not on a general nearly singular 2x2 such as
+    ``[[1, 1], [1, 1 + 1e-12]]``: its sigma_min = |det| / sigma_1 is not
+    determined to high relative accuracy by normwise perturbations, and the
+    triangularizing rotation is one; numpy loses the same digits there.)"""
+    cases = np.array([[[1.0, 1e8], [0.0, 1e-8]],
+                      [[1e-8, 0.0], [1e8, 1.0]],
+                      [[1e-8, 1.0], [0.0, 1e8]],
+                      [[0.0, 0.0], [0.0, 0.0]],
+                      [[0.0, 3.0], [0.0, 0.0]],
+                      [[1e300, 1e299], [-1e299, 1e300]],
+                      [[1e-300, 2e-300], [3e-300, -4e-300]]])
+    U, S, Vt, info = svd_batched(cases)
+    assert np.all(info == 0)
+    for i, A in enumerate(cases):
+        ref = reference_singular_values(A, digits=80)
+        # a 2x2 from one rotation and xLASV2: a handful of roundings per value
+        assert relative_errors(S[i], ref).max() <= 8 * EPS, (i, S[i], ref)
+        assert_svd(A, U[i], S[i], Vt[i])
+
+
+def test_svd_2x2_kernel_signs():
+    s1, s2, u11, u12, u21, u22, v11, v12, v21, v22 = svd_2x2(0.0, -2.0, 3.0, 0.0)
+    U = np.array([[u11, u12], [u21, u22]])
+    V = np.array([[v11, v12], [v21, v22]])
+    np.testing.assert_allclose(U @ np.diag([s1, s2]) @ V.T, [[0.0, -2.0], [3.0, 0.0]],
+                               atol=4 * EPS)
+    assert s1 == 3.0 and s2 == 2.0
+
+
+def test_extreme_scales_in_a_batch():
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((4, 5, 4))
+    A[0] *= 1e300
+    A[1] *= 1e-300
+    A[2] *= 1e-310                                   # subnormal entries
+    A[3] *= np.logspace(150, -150, 4)                # columns 1e+150 .. 1e-150
+    U, S, Vt, info = svd_batched(A)
+    assert np.all(info == 0)
+    for i in range(4):
+        assert_svd(A[i], U[i], S[i], Vt[i])
+
+
+def test_empty_batches():
+    for shape in [(0, 3, 3), (4, 0, 3), (4, 3, 0)]:
+        U, S, Vt, info = svd_batched(np.zeros(shape), True, False)
+        b, m, n = shape
+        k = min(m, n)
+        assert U.shape == (b, m, k) and S.shape == (b, k) and Vt.shape == (b, k, n)
+        assert info.shape == (b,)
+    U, S, Vt, info = svd_batched(np.zeros((2, 3, 0)), True, True)
+    np.testing.assert_array_equal(U, np.broadcast_to(np.eye(3), (2, 3, 3)))
