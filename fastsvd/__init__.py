@@ -1,1 +1,19 @@
-"""fastsvd: singular value decompositions computed by Numba-compiled kernels."""
+"""fastsvd: singular value decompositions computed by Numba-compiled kernels.
+
+Drop-in replacements for ``numpy.linalg.svd`` / ``scipy.linalg.svd``
+(:func:`svd`, :func:`svdvals`), with the algorithm chosen by a dispatcher that
+can say why (:func:`plan`).  The kernels are also callable from your own
+``@numba.njit`` code under the same names.
+"""
+from . import _jit  # noqa: F401  (sets the thread-safe threading layer first)
+from ._api import SVDInfo, SVDResult, plan, svd, svdvals
+from ._errors import LinAlgError, NoConvergenceError, NonFiniteError
+from . import _numba_api  # noqa: F401  (registers the @njit overloads)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "svd", "svdvals", "plan",
+    "SVDResult", "SVDInfo",
+    "LinAlgError", "NonFiniteError", "NoConvergenceError",
+]

@@ -1,0 +1,258 @@
+"""The public dense entry points: validation, dtypes, stacking, results, fallbacks.
+
+No arithmetic on matrix entries happens here; the kernels do it all.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _dispatch
+from ._errors import NoConvergenceError, NonFiniteError
+from ._validate import as_matrix_stack, check_finite as _check_finite, check_fits, working_dtype
+
+
+class SVDResult(NamedTuple):
+    """``A = U @ (S[..., None] * Vh)``, the same fields as ``numpy.linalg.svd``'s."""
+    U: np.ndarray
+    S: np.ndarray
+    Vh: np.ndarray
+
+
+class SVDInfo(NamedTuple):
+    """What ran: returned with ``return_info=True``."""
+    method: str
+    tried: tuple
+    plan: _dispatch.Plan
+
+
+_METHODS = ("auto", "qr", "dc", "jacobi")
+_ACCURACY = ("backward", "relative")
+
+
+def _resolve_method(method, lapack_driver, accuracy):
+    if lapack_driver is not None:
+        if lapack_driver not in _dispatch.LAPACK_ALIASES:
+            raise ValueError(f"lapack_driver must be one of {sorted(_dispatch.LAPACK_ALIASES)} "
+                             f"or None, got {lapack_driver!r}")
+        alias = _dispatch.LAPACK_ALIASES[lapack_driver]
+        if method not in ("auto", alias):
+            raise ValueError(f"method={method!r} contradicts lapack_driver={lapack_driver!r}")
+        method = alias
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if method != "auto" and not _dispatch.available(method):
+        raise NotImplementedError(f"method {method!r} is not available in this version")
+    if isinstance(accuracy, str):
+        if accuracy not in _ACCURACY:
+            raise ValueError(f"accuracy must be one of {_ACCURACY} or a float tolerance, "
+                             f"got {accuracy!r}")
+    elif not (isinstance(accuracy, (float, int)) and accuracy > 0):
+        raise ValueError(f"accuracy must be one of {_ACCURACY} or a positive float, "
+                         f"got {accuracy!r}")
+    return method
+
+
+def _check_memory(shape, dtype, compute_uv, full_matrices):
+    m, n = shape[-2], shape[-1]
+    count = int(np.prod(shape[:-2], dtype=np.int64)) if len(shape) > 2 else 1
+    k = min(m, n)
+    item = np.dtype(dtype).itemsize
+    work = m * n + k * k + 4 * max(m, n) * 64        # working copy, R, panels
+    if compute_uv:
+        out = (m * m + n * n) if full_matrices else (m * k + k * n)
+        work += k * k                                 # rotated identity
+    else:
+        out = k
+    nbytes = (count * out + work) * item
+    check_fits(nbytes, f"svd of {count} x {m} x {n} {np.dtype(dtype)} "
+               f"(compute_uv={compute_uv}, full_matrices={full_matrices})",
+               "Use full_matrices=False, compute_uv=False, or fastsvd.svds for a few "
+               "singular triplets.")
+
+
+def _svd_2d(a, compute_uv, full_matrices, plan, overwrite):
+    """SVD of one non-empty matrix, with the fallback chain.  Returns (U, s, Vh, tried)."""
+    m, n = a.shape
+    wide = m < n
+    order = [plan.method] + list(plan.fallbacks)
+    tried = []
+    for method in order:
+        tried.append(method)
+        A = a.T if wide else a
+        # the kernels overwrite their input: copy unless the caller said not to bother
+        if not (overwrite and len(tried) == 1 and A.flags.c_contiguous and A.flags.writeable):
+            A = np.array(A, order="C", copy=True)
+        U, s, Vt, info = _dispatch.driver(method)(A, compute_uv, full_matrices)
+        if info == 0:
+            break
+        if not np.isfinite(a).all():
+            # only reachable with check_finite=False: no other method can do better
+            raise NonFiniteError("SVD did not converge: the input contains NaN or Inf")
+    else:
+        raise NoConvergenceError(f"SVD did not converge (tried {', '.join(tried)})")
+    if not compute_uv:
+        return None, s, None, tuple(tried)
+    if wide:
+        # A^T = U' S V'^T  =>  A = V' S U'^T
+        U, Vt = np.ascontiguousarray(Vt.T), np.ascontiguousarray(U.T)
+    return U, s, Vt, tuple(tried)
+
+
+def _empty_result(shape, dtype, compute_uv, full_matrices):
+    """numpy's results for a stack with a zero dimension: identities where full."""
+    batch, (m, n) = shape[:-2], shape[-2:]
+    k = min(m, n)
+    s = np.zeros(batch + (k,), dtype)
+    if not compute_uv:
+        return s
+    if full_matrices:
+        U = np.broadcast_to(np.eye(m, dtype=dtype), batch + (m, m)).copy()
+        Vh = np.broadcast_to(np.eye(n, dtype=dtype), batch + (n, n)).copy()
+    else:
+        U = np.zeros(batch + (m, k), dtype)
+        Vh = np.zeros(batch + (k, n), dtype)
+        if k:  # only a zero-size batch gets here with k > 0
+            pass
+    return SVDResult(U, s, Vh)
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto",
+        overwrite_a=False, check_finite=True, lapack_driver=None, accuracy="backward",
+        return_info=False):
+    """Singular value decomposition ``a = U @ diag(S) @ Vh``.
+
+    A drop-in for :func:`numpy.linalg.svd` and :func:`scipy.linalg.svd`,
+    computed by fastsvd's own kernels.
+
+    Parameters
+    ----------
+    a : (..., M, N) array_like
+        Real matrix or stack of matrices.  Integers and bools are computed in
+        float64, float32 stays float32.
+    full_matrices : bool, default True
+        ``U`` is ``M x M`` and ``Vh`` ``N x N``; otherwise ``M x K`` and
+        ``K x N`` with ``K = min(M, N)``.
+    compute_uv : bool, default True
+        Return only ``S`` when False.
+    hermitian : bool, default False
+        Accepted for numpy compatibility.  The general algorithm is used, so
+        the result is a valid SVD either way.
+    method : {"auto", "qr", "dc", "jacobi"}
+        ``"qr"``: bidiagonal QR iteration (LAPACK's gesvd); ``"dc"``: divide
+        and conquer (gesdd); ``"jacobi"``: one-sided Jacobi (gejsv), high
+        relative accuracy.  ``"auto"`` lets the dispatcher choose; see
+        :func:`fastsvd.plan`.
+    overwrite_a : bool, default False
+        Allow the kernels to use ``a``'s memory as workspace (its contents are
+        destroyed) when it is a writeable C-contiguous float array of the
+        working dtype.  Otherwise ``a`` is never modified.
+    check_finite : bool, default True
+        Raise :class:`fastsvd.NonFiniteError` (a ``ValueError`` and a
+        ``LinAlgError``) on NaN or Inf.  With False a non-finite input yields a
+        :class:`~fastsvd.NoConvergenceError` or NaNs, never a hang.
+    lapack_driver : {"gesdd", "gesvd"}, optional
+        scipy's name for the method: ``"gesvd"`` is ``"qr"``, ``"gesdd"`` is ``"dc"``.
+    accuracy : {"backward", "relative"}
+        ``"backward"``: error ~ eps * ||A|| (the default, as LAPACK);
+        ``"relative"``: every singular value to high relative accuracy (Jacobi).
+    return_info : bool, default False
+        Also return an :class:`SVDInfo` saying which method ran.
+
+    Returns
+    -------
+    SVDResult(U, S, Vh), or S alone when ``compute_uv`` is False.
+    S is sorted descending and non-negative.
+
+    Raises
+    ------
+    LinAlgError
+        Fewer than two dimensions, or no method converged.
+    NonFiniteError
+        NaN or Inf in ``a`` (with ``check_finite``).
+    TypeError
+        Object, string, float16 or long double input.
+    MemoryError
+        The requested factors cannot fit in the available memory (raised
+        before anything is allocated).
+
+    Examples
+    --------
+    >>> import numpy as np, fastsvd
+    >>> A = np.array([[3.0, 0.0], [4.0, 5.0]])
+    >>> U, S, Vh = fastsvd.svd(A)
+    >>> np.round(S ** 2, 10)            # eigenvalues of A^T A
+    array([45.,  5.])
+    >>> bool(np.allclose(U @ np.diag(S) @ Vh, A))
+    True
+    """
+    del hermitian  # a general SVD is an SVD of a symmetric matrix too
+    method = _resolve_method(method, lapack_driver, accuracy)
+    a = as_matrix_stack(a)
+    dtype = working_dtype(a.dtype)
+    if check_finite:
+        _check_finite(a)
+    shape = a.shape
+    plan = _dispatch.choose_dense(shape, dtype, compute_uv=compute_uv,
+                                  full_matrices=full_matrices, method=method,
+                                  accuracy=accuracy)
+    if a.size == 0:
+        result = _empty_result(shape, dtype, compute_uv, full_matrices)
+        info = SVDInfo("none", (), plan)
+        return (result, info) if return_info else result
+    _check_memory(shape, dtype, compute_uv, full_matrices)
+    if a.dtype != dtype:
+        a = a.astype(dtype)
+        overwrite_a = True  # our own copy
+    batch, (m, n) = shape[:-2], shape[-2:]
+    if not batch:
+        U, s, Vh, tried = _svd_2d(a, compute_uv, full_matrices, plan, overwrite_a)
+        info = SVDInfo(tried[-1], tried, plan)
+        result = SVDResult(U, s, Vh) if compute_uv else s
+        return (result, info) if return_info else result
+    k = min(m, n)
+    ucols, vrows = (m, n) if full_matrices else (k, k)
+    S = np.empty(batch + (k,), dtype)
+    U = np.empty(batch + (m, ucols), dtype) if compute_uv else None
+    Vh = np.empty(batch + (vrows, n), dtype) if compute_uv else None
+    tried_all = []
+    for idx in np.ndindex(*batch):
+        u, s, vh, tried = _svd_2d(a[idx], compute_uv, full_matrices, plan, overwrite_a)
+        S[idx] = s
+        if compute_uv:
+            U[idx] = u
+            Vh[idx] = vh
+        tried_all.append(tried[-1])
+    info = SVDInfo(plan.method, tuple(sorted(set(tried_all))), plan)
+    result = SVDResult(U, S, Vh) if compute_uv else S
+    return (result, info) if return_info else result
+
+
+def svdvals(a, overwrite_a=False, check_finite=True):
+    """Singular values of ``a`` (..., M, N), descending: :func:`scipy.linalg.svdvals`
+    and :func:`numpy.linalg.svdvals`.
+
+    Examples
+    --------
+    >>> import numpy as np, fastsvd
+    >>> fastsvd.svdvals(np.diag([1.0, -3.0, 2.0]))
+    array([3., 2., 1.])
+    """
+    return svd(a, full_matrices=False, compute_uv=False, overwrite_a=overwrite_a,
+               check_finite=check_finite)
+
+
+def plan(a, *, compute_uv=True, full_matrices=True, method="auto", accuracy="backward"):
+    """The :class:`~fastsvd._dispatch.Plan` that :func:`svd` would follow for ``a``.
+
+    ``a`` may be an array or just a shape tuple.  ``print(fastsvd.plan(A))``
+    says which method runs, in which steps, and why.
+    """
+    method = _resolve_method(method, None, accuracy)
+    if isinstance(a, tuple):
+        shape, dtype = a, np.dtype(np.float64)
+    else:
+        a = as_matrix_stack(a)
+        shape, dtype = a.shape, working_dtype(a.dtype)
+    return _dispatch.choose_dense(shape, dtype, compute_uv=compute_uv,
+                                  full_matrices=full_matrices, method=method,
+                                  accuracy=accuracy)

@@ -1,0 +1,133 @@
+"""The dispatcher: pure Python, read as a table.
+
+``choose(...)`` maps what is known about a problem (input kind, shape, dtype,
+how many triplets, whether vectors are wanted, the accuracy target) to a
+:class:`Plan`: the method, the preprocessing, the fallbacks, and the reasons.
+``fastsvd.plan`` returns it so a user can see why.
+
+Crossovers are named constants with their provenance.
+"""
+import importlib
+from dataclasses import dataclass, field
+
+#: Dense methods: name -> (module, driver function).  Every driver follows the
+#: contract ``driver(A, compute_uv, full_matrices) -> (U, s, Vt, info)`` on a
+#: C-contiguous float32/float64 ``m x n`` array with ``m >= n >= 1``.
+DENSE_DRIVERS = {
+    "qr": ("fastsvd.kernels.gesvd", "svd_qr"),
+    "dc": ("fastsvd.kernels.gesdd", "svd_dc"),
+    "jacobi": ("fastsvd.kernels.jacobi", "svd_jacobi"),
+}
+#: What each method is, in one line, for plan() and the docs.
+DESCRIPTIONS = {
+    "qr": "Householder bidiagonalization + implicit-shift bidiagonal QR (xGESVD)",
+    "dc": "Householder bidiagonalization + bidiagonal divide and conquer (xGESDD)",
+    "jacobi": "QR-preconditioned one-sided Jacobi, high relative accuracy (xGEJSV)",
+}
+#: scipy's lapack_driver names as aliases
+LAPACK_ALIASES = {"gesvd": "qr", "gesdd": "dc"}
+#: Fallback order after a failure to converge (DESIGN.md: D&C -> QR -> Jacobi).
+FALLBACK_ORDER = ("dc", "qr", "jacobi")
+
+#: QR first for m >= 1.6 n (flop counts cross at 5/3; LAPACK's xGESVD uses 1.6).
+QR_FIRST_RATIO = 1.6
+#: Divide and conquer pays over QR iteration with vectors from this order on;
+#: LAPACK's xBDSDC switches at 25 (SMLSIZ).  Revisit with benchmarks/bench_dense.py.
+DC_MIN_ORDER = 25
+
+
+def available(method):
+    """True if the method's kernels are present in this installation."""
+    module, name = DENSE_DRIVERS[method]
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
+
+
+def driver(method):
+    module, name = DENSE_DRIVERS[method]
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclass
+class Plan:
+    """What fastsvd will do for a problem, and why."""
+    method: str
+    shape: tuple
+    dtype: str
+    steps: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)
+    fallbacks: list = field(default_factory=list)
+
+    def __str__(self):
+        lines = [f"Plan for a {' x '.join(map(str, self.shape))} {self.dtype} input: "
+                 f"method={self.method!r}"]
+        if self.method in DESCRIPTIONS:
+            lines.append(f"  {DESCRIPTIONS[self.method]}")
+        if self.steps:
+            lines.append("  steps:")
+            lines += [f"    {i + 1}. {s}" for i, s in enumerate(self.steps)]
+        if self.reasons:
+            lines.append("  why:")
+            lines += [f"    - {r}" for r in self.reasons]
+        if self.fallbacks:
+            lines.append(f"  if it fails to converge: {' -> '.join(self.fallbacks)}")
+        return "\n".join(lines)
+
+    _repr_pretty_ = lambda self, p, cycle: p.text(str(self))  # noqa: E731
+
+
+def choose_dense(shape, dtype, *, compute_uv=True, full_matrices=True, method="auto",
+                 accuracy="backward"):
+    """Plan for a dense (possibly stacked) input of ``shape``."""
+    m, n = shape[-2], shape[-1]
+    batch = shape[:-2]
+    plan = Plan(method="", shape=tuple(shape), dtype=str(dtype))
+    if 0 in shape:
+        plan.method = "none"
+        plan.reasons.append("empty input: the result is known without computing "
+                            "(identities where full_matrices asks for them)")
+        return plan
+    if batch:
+        plan.steps.append(f"loop over the {len(batch)}-dimensional stack of "
+                          f"{m} x {n} matrices")
+    if m < n:
+        plan.steps.append("transpose: work on A^T (n x m, tall), swap U and V^T at the end")
+        m, n = n, m
+    if method != "auto":
+        plan.method = method
+        plan.reasons.append(f"method={method!r} was requested")
+    elif accuracy == "relative":
+        plan.method = "jacobi"
+        plan.reasons.append("accuracy='relative': every singular value to high relative "
+                            "accuracy needs Jacobi (Demmel & Velesic 1992); bidiagonal "
+                            "reduction only guarantees error ~ eps * sigma_1")
+    elif compute_uv and n >= DC_MIN_ORDER and available("dc"):
+        plan.method = "dc"
+        plan.reasons.append(f"vectors wanted and min(m, n) = {n} >= {DC_MIN_ORDER}: "
+                            "divide and conquer does O(n^2) work per merge in level-3 "
+                            "products where QR iteration does O(n^3) rotations")
+    else:
+        plan.method = "qr"
+        if not compute_uv:
+            plan.reasons.append("values only: bidiagonal QR costs O(n^2) after the "
+                                "O(mn^2) reduction, which dominates")
+        elif n < DC_MIN_ORDER:
+            plan.reasons.append(f"min(m, n) = {n} < {DC_MIN_ORDER}: QR iteration is "
+                                "cheapest at this size")
+        else:
+            plan.reasons.append("divide and conquer is not available in this installation")
+    if plan.method in ("qr", "dc"):
+        if m >= QR_FIRST_RATIO * n:
+            plan.steps.append(f"m / n = {m / n:.3g} >= {QR_FIRST_RATIO}: Householder QR "
+                              "first, then work on the n x n factor R")
+        plan.steps.append("Householder bidiagonalization A = Q B P^T (blocked, level 3)")
+        plan.steps.append("bidiagonal SVD of B by "
+                          + ("divide and conquer" if plan.method == "dc"
+                             else "implicit-shift QR (Demmel-Kahan)"))
+        if compute_uv:
+            plan.steps.append("back-transform U = Q U_B, V^T = V_B^T P^T (blocked reflectors)")
+    if plan.method != "auto":
+        plan.fallbacks = [f for f in FALLBACK_ORDER if f != plan.method and available(f)]
+    return plan
