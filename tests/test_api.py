@@ -1,0 +1,163 @@
+"""Compatibility with numpy.linalg.svd / scipy.linalg.svd: shapes, dtypes,
+stacking, empty inputs, argument handling, errors, and not touching the input."""
+import numpy as np
+import pytest
+import scipy.linalg
+
+import fastsvd
+from fastsvd import LinAlgError, NonFiniteError
+
+from .checks import assert_svd
+
+RNG = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (2, 5, 3), (2, 3, 3, 4), (1, 1)])
+def test_shapes_match_numpy(shape, full):
+    A = RNG.standard_normal(shape)
+    got = fastsvd.svd(A, full_matrices=full)
+    ref = np.linalg.svd(A, full_matrices=full)
+    assert type(got).__name__ == "SVDResult" and got._fields == ("U", "S", "Vh")
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape and g.dtype == r.dtype
+    np.testing.assert_allclose(got.S, ref.S, rtol=0, atol=4 * max(shape[-2:]) * 2.2e-16 * ref.S.max())
+    for idx in np.ndindex(*shape[:-2]):
+        assert_svd(A[idx], got.U[idx], got.S[idx], got.Vh[idx], full_matrices=full,
+                   reference=False)
+
+
+@pytest.mark.parametrize("shape", [(4, 0), (0, 4), (0, 0), (2, 4, 0), (0, 3, 3), (3, 0, 2)])
+@pytest.mark.parametrize("full", [True, False])
+def test_empty_shapes_match_numpy(shape, full):
+    A = np.zeros(shape)
+    got = fastsvd.svd(A, full_matrices=full)
+    ref = np.linalg.svd(A, full_matrices=full)
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape and g.dtype == r.dtype
+        np.testing.assert_array_equal(g, r)
+    assert fastsvd.svd(A, compute_uv=False).shape == np.linalg.svd(A, compute_uv=False).shape
+
+
+@pytest.mark.parametrize("dtype,expected", [
+    (np.float64, np.float64), (np.float32, np.float32), (np.int32, np.float64),
+    (np.int64, np.float64), (np.uint8, np.float64), (bool, np.float64)])
+def test_dtype_promotion_like_numpy(dtype, expected):
+    A = (RNG.standard_normal((4, 3)) * 3).astype(dtype)
+    U, S, Vh = fastsvd.svd(A)
+    assert U.dtype == S.dtype == Vh.dtype == expected
+    assert np.linalg.svd(A).S.dtype == expected
+
+
+@pytest.mark.parametrize("dtype", [object, "U3", np.float16, np.longdouble])
+def test_unsupported_dtypes_raise_type_error(dtype):
+    A = np.ones((2, 2), dtype=dtype)
+    with pytest.raises(TypeError, match="unsupported"):
+        fastsvd.svd(A)
+
+
+def test_complex_is_not_implemented_clearly():
+    with pytest.raises(NotImplementedError, match="complex"):
+        fastsvd.svd(np.ones((2, 2), complex))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_names_the_problem(bad):
+    A = np.ones((3, 3))
+    A[1, 2] = bad
+    with pytest.raises(NonFiniteError, match="NaN" if np.isnan(bad) else "Inf"):
+        fastsvd.svd(A)
+    # both conventions catch it: scipy's ValueError and numpy's LinAlgError
+    with pytest.raises(ValueError):
+        fastsvd.svdvals(A)
+    with pytest.raises(LinAlgError):
+        fastsvd.svd(A, compute_uv=False)
+
+
+@pytest.mark.parametrize("compute_uv", [False, True])
+def test_non_finite_without_check_fails_loudly(compute_uv):
+    """check_finite=False skips the scan, not the honesty: the kernels see the
+    NaN, report no convergence, and the API says why instead of returning
+    numbers or trying every fallback to its iteration cap."""
+    A = np.ones((6, 6))
+    A[2, 3] = np.nan
+    with pytest.raises(LinAlgError, match="NaN or Inf"):
+        fastsvd.svd(A, compute_uv=compute_uv, check_finite=False)
+
+
+@pytest.mark.parametrize("a", [np.ones(3), np.float64(2.0), [1.0, 2.0]])
+def test_fewer_than_two_dimensions(a):
+    with pytest.raises(LinAlgError, match="at least two-dimensional"):
+        fastsvd.svd(a)
+
+
+def test_input_is_never_modified():
+    for A in [RNG.standard_normal((7, 5)), RNG.standard_normal((5, 7)),
+              np.asfortranarray(RNG.standard_normal((6, 6))), RNG.standard_normal((3, 4, 4))]:
+        before = A.copy()
+        fastsvd.svd(A)
+        fastsvd.svd(A, compute_uv=False)
+        fastsvd.svd(A, full_matrices=False, method="qr")
+        np.testing.assert_array_equal(A, before)
+
+
+def test_overwrite_a_allows_reuse_and_still_correct():
+    A = RNG.standard_normal((8, 5))
+    work = A.copy()
+    U, s, Vh = fastsvd.svd(work, full_matrices=False, overwrite_a=True)
+    assert_svd(A, U, s, Vh)
+
+
+def test_read_only_input_is_fine():
+    A = RNG.standard_normal((5, 4))
+    A.setflags(write=False)
+    fastsvd.svd(A, overwrite_a=True)
+
+
+def test_list_input_and_lapack_driver_alias():
+    A = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    U, s, Vh = fastsvd.svd(A, lapack_driver="gesvd")
+    ref = scipy.linalg.svd(A, lapack_driver="gesvd")
+    np.testing.assert_allclose(s, ref[1], rtol=1e-14)
+
+
+def test_bad_arguments_are_named():
+    A = np.eye(3)
+    with pytest.raises(ValueError, match="method"):
+        fastsvd.svd(A, method="magic")
+    with pytest.raises(ValueError, match="lapack_driver"):
+        fastsvd.svd(A, lapack_driver="gesvj")
+    with pytest.raises(ValueError, match="contradicts"):
+        fastsvd.svd(A, method="qr", lapack_driver="gesdd")
+    with pytest.raises(ValueError, match="accuracy"):
+        fastsvd.svd(A, accuracy="best")
+
+
+def test_output_that_cannot_fit_is_refused_before_allocating():
+    # a 1e6 x 1e6 full U alone would be 8 TB: the check must fire before np.empty
+    A = np.lib.stride_tricks.as_strided(np.zeros(1), shape=(10**6, 10**6), strides=(0, 0))
+    with pytest.raises(MemoryError, match="full_matrices=False"):
+        fastsvd.svd(A, check_finite=False)
+
+
+def test_svdvals_matches_scipy_and_numpy():
+    A = RNG.standard_normal((3, 6, 4))
+    np.testing.assert_allclose(fastsvd.svdvals(A), np.linalg.svd(A, compute_uv=False),
+                               rtol=0, atol=1e-14 * 10)
+    np.testing.assert_allclose(fastsvd.svdvals(A[0]), scipy.linalg.svdvals(A[0]), rtol=1e-14)
+
+
+def test_return_info_and_plan():
+    A = RNG.standard_normal((50, 20))
+    (U, s, Vh), info = fastsvd.svd(A, return_info=True, method="qr")
+    assert info.method == "qr" and info.tried == ("qr",)
+    text = str(fastsvd.plan(A, method="qr"))
+    assert "QR first" in text and "why" in text
+    assert "transpose" in str(fastsvd.plan((10, 40)))
+
+
+def test_hermitian_flag_is_accepted():
+    A = RNG.standard_normal((5, 5))
+    A = A + A.T
+    U, s, Vh = fastsvd.svd(A, hermitian=True)
+    np.testing.assert_allclose(np.sort(s), np.sort(np.abs(np.linalg.eigvalsh(A))), rtol=1e-13)
