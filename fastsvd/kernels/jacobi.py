@@ -61,18 +61,34 @@ def _blas_dot(x, y):
 
 @kernel
 def _dot(G, p, q):
-    """``G[p] . G[q]``: BLAS for long rows, a plain loop for short ones.
+    """``G[p] . G[q]``: BLAS for long rows, four partial sums for medium, a plain loop for short.
 
     Rows are addressed by index, never as views: a view in a hot loop costs an
     atomic reference-count update, which dominated small matrices (measured).
+    Without fastmath the compiler may not reassociate a sum, so one accumulator
+    runs at the latency of an add; four independent ones run at its throughput.
     """
     m = G.shape[1]
     if m >= _BLAS_DOT:
         return _blas_dot(G[p], G[q])
-    s = 0.0
-    for k in range(m):
-        s += G[p, k] * G[q, k]
-    return s
+    if m < 16:
+        s = 0.0
+        for k in range(m):
+            s += G[p, k] * G[q, k]
+        return s
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    m4 = m - m % 4
+    for k in range(0, m4, 4):
+        s0 += G[p, k] * G[q, k]
+        s1 += G[p, k + 1] * G[q, k + 1]
+        s2 += G[p, k + 2] * G[q, k + 2]
+        s3 += G[p, k + 3] * G[q, k + 3]
+    for k in range(m4, m):
+        s0 += G[p, k] * G[q, k]
+    return (s0 + s1) + (s2 + s3)
 
 
 @kernel
@@ -242,8 +258,8 @@ def gesvj(G, W, max_sweeps, cos_history):
     Parameters
     ----------
     G : (n, m) array
-        The columns to orthogonalize, as rows; should be scaled so that the
-        largest row norm is near one (see :func:`power_of_two_scale`).
+        The columns to orthogonalize, as rows; any magnitudes whose norms are
+        representable (see :func:`power_of_two_scale` for the drivers' scaling).
     W : (n, p) array
         Rotated alongside ``G`` (``W = I`` on entry gives ``V^T``); ``p = 0`` skips it.
     max_sweeps : int
@@ -499,10 +515,17 @@ def power_of_two_scale(A):
 
 
 @kernel
-def _scaled(x, e):
-    """``2^e x`` in two exact steps (``2^e`` alone may be out of range)."""
+def _scale_factors(e):
+    """``(f1, f2)`` with ``f1 f2 = 2^e``, each in range (``2^e`` alone may not be)."""
     e1 = e // 2
-    return (x * math.ldexp(1.0, e1)) * math.ldexp(1.0, e - e1)
+    return math.ldexp(1.0, e1), math.ldexp(1.0, e - e1)
+
+
+@kernel
+def _scaled(x, e):
+    """``2^e x`` in two exact steps."""
+    f1, f2 = _scale_factors(e)
+    return (x * f1) * f2
 
 
 @kernel
@@ -531,9 +554,10 @@ def gejsv(A, compute_uv, full_matrices, max_sweeps):
     # 1. exact scaling by a power of two when the matrix is tiny or near overflow
     e = power_of_two_scale(A)
     B = np.empty((m, n), dt)
+    f1, f2 = _scale_factors(e)
     for i in range(m):
         for j in range(n):
-            B[i, j] = _scaled(A[i, j], e)
+            B[i, j] = (A[i, j] * f1) * f2
     lo, hi = _safe_range(B)
     # 2. transposition heuristic (square only, xGEJSV): work on A^T when its
     #    rows are more graded (lower entropy of the squared row norms) than
