@@ -8,12 +8,13 @@ can say why (:func:`plan`).  The kernels are also callable from your own
 from . import _jit  # noqa: F401  (sets the thread-safe threading layer first)
 from ._api import SVDInfo, SVDResult, plan, svd, svdvals
 from ._errors import LinAlgError, NoConvergenceError, NonFiniteError
+from .truncated import randomized_svd, svds
 from . import _numba_api  # noqa: F401  (registers the @njit overloads)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "svd", "svdvals", "plan",
+    "svd", "svdvals", "plan", "svds", "randomized_svd",
     "SVDResult", "SVDInfo",
     "LinAlgError", "NonFiniteError", "NoConvergenceError",
 ]

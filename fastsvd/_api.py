@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _dispatch
-from ._errors import NoConvergenceError, NonFiniteError
+from ._errors import LinAlgError, NoConvergenceError, NonFiniteError
 from ._validate import as_matrix_stack, check_finite as _check_finite, check_fits, working_dtype
 
 
@@ -19,13 +19,22 @@ class SVDResult(NamedTuple):
 
 
 class SVDInfo(NamedTuple):
-    """What ran: returned with ``return_info=True``."""
+    """What ran: returned with ``return_info=True``.
+
+    ``status`` is 0 for success; for a stack, an integer array with one code
+    per slice (0 ok, 1 did not converge, 2 non-finite input), useful with
+    ``on_failure="nan"``.
+    """
     method: str
     tried: tuple
     plan: _dispatch.Plan
+    status: object = 0
 
 
 _METHODS = ("auto", "qr", "dc", "jacobi")
+_ON_FAILURE = ("raise", "nan")
+#: per-slice status codes (the batched kernel's)
+_OK, _NOT_CONVERGED, _NOT_FINITE = 0, 1, 2
 _ACCURACY = ("backward", "relative")
 
 
@@ -116,9 +125,54 @@ def _empty_result(shape, dtype, compute_uv, full_matrices):
     return SVDResult(U, s, Vh)
 
 
+def _svd_stack_batched(a, compute_uv, full_matrices):
+    """All slices in one parallel kernel call.  Returns (U, S, Vh, status)."""
+    from .kernels.batched import svd_batched
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    A3 = np.ascontiguousarray(a.reshape((-1, m, n)))
+    U3, S2, Vt3, status = svd_batched(A3, compute_uv, full_matrices)
+    S = S2.reshape(batch + S2.shape[1:])
+    if not compute_uv:
+        return None, S, None, status.reshape(batch)
+    return (U3.reshape(batch + U3.shape[1:]), S, Vt3.reshape(batch + Vt3.shape[1:]),
+            status.reshape(batch))
+
+
+def _svd_stack_loop(a, compute_uv, full_matrices, plan, overwrite, on_failure):
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    k = min(m, n)
+    dtype = a.dtype
+    ucols, vrows = (m, n) if full_matrices else (k, k)
+    S = np.empty(batch + (k,), dtype)
+    U = np.empty(batch + (m, ucols), dtype) if compute_uv else None
+    Vh = np.empty(batch + (vrows, n), dtype) if compute_uv else None
+    status = np.zeros(batch, np.int64)
+    tried_all = set()
+    for idx in np.ndindex(*batch):
+        try:
+            if on_failure == "nan":
+                _check_finite(a[idx], f"slice {idx}")
+            u, s, vh, tried = _svd_2d(a[idx], compute_uv, full_matrices, plan, overwrite)
+        except LinAlgError as exc:
+            if on_failure == "raise":
+                raise
+            status[idx] = _NOT_FINITE if isinstance(exc, NonFiniteError) else _NOT_CONVERGED
+            S[idx] = np.nan
+            if compute_uv:
+                U[idx] = np.nan
+                Vh[idx] = np.nan
+            continue
+        S[idx] = s
+        if compute_uv:
+            U[idx] = u
+            Vh[idx] = vh
+        tried_all.update(tried)
+    return U, S, Vh, status, tuple(sorted(tried_all))
+
+
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto",
         overwrite_a=False, check_finite=True, lapack_driver=None, accuracy="backward",
-        return_info=False):
+        on_failure="raise", return_info=False):
     """Singular value decomposition ``a = U @ diag(S) @ Vh``.
 
     A drop-in for :func:`numpy.linalg.svd` and :func:`scipy.linalg.svd`,
@@ -155,6 +209,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     accuracy : {"backward", "relative"}
         ``"backward"``: error ~ eps * ||A|| (the default, as LAPACK);
         ``"relative"``: every singular value to high relative accuracy (Jacobi).
+    on_failure : {"raise", "nan"}, default "raise"
+        For a stack: with ``"nan"`` a slice that is not finite or does not
+        converge comes back as NaN and the others are kept; the per-slice
+        status is in the :class:`SVDInfo` of ``return_info=True``.  (The
+        NaN/Inf scan of ``check_finite`` is then left to the slices.)
     return_info : bool, default False
         Also return an :class:`SVDInfo` saying which method ran.
 
@@ -187,9 +246,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     """
     del hermitian  # a general SVD is an SVD of a symmetric matrix too
     method = _resolve_method(method, lapack_driver, accuracy)
+    if on_failure not in _ON_FAILURE:
+        raise ValueError(f"on_failure must be one of {_ON_FAILURE}, got {on_failure!r}")
     a = as_matrix_stack(a)
     dtype = working_dtype(a.dtype)
-    if check_finite:
+    if check_finite and not (on_failure == "nan" and a.ndim > 2):
         _check_finite(a)
     shape = a.shape
     plan = _dispatch.choose_dense(shape, dtype, compute_uv=compute_uv,
@@ -197,7 +258,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
                                   accuracy=accuracy)
     if a.size == 0:
         result = _empty_result(shape, dtype, compute_uv, full_matrices)
-        info = SVDInfo("none", (), plan)
+        info = SVDInfo("none", (), plan, 0)
         return (result, info) if return_info else result
     _check_memory(shape, dtype, compute_uv, full_matrices)
     if a.dtype != dtype:
@@ -206,23 +267,22 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     batch, (m, n) = shape[:-2], shape[-2:]
     if not batch:
         U, s, Vh, tried = _svd_2d(a, compute_uv, full_matrices, plan, overwrite_a)
-        info = SVDInfo(tried[-1], tried, plan)
+        info = SVDInfo(tried[-1], tried, plan, 0)
         result = SVDResult(U, s, Vh) if compute_uv else s
         return (result, info) if return_info else result
-    k = min(m, n)
-    ucols, vrows = (m, n) if full_matrices else (k, k)
-    S = np.empty(batch + (k,), dtype)
-    U = np.empty(batch + (m, ucols), dtype) if compute_uv else None
-    Vh = np.empty(batch + (vrows, n), dtype) if compute_uv else None
-    tried_all = []
-    for idx in np.ndindex(*batch):
-        u, s, vh, tried = _svd_2d(a[idx], compute_uv, full_matrices, plan, overwrite_a)
-        S[idx] = s
-        if compute_uv:
-            U[idx] = u
-            Vh[idx] = vh
-        tried_all.append(tried[-1])
-    info = SVDInfo(plan.method, tuple(sorted(set(tried_all))), plan)
+    if plan.method == "batched":
+        U, S, Vh, status = _svd_stack_batched(a, compute_uv, full_matrices)
+        tried = ("batched",)
+        if on_failure == "raise" and status.any():
+            bad = tuple(int(i) for i in np.argwhere(status)[0])
+            if (status == _NOT_FINITE).any():
+                raise NonFiniteError(f"slice {bad} of the stack contains NaN or Inf")
+            raise NoConvergenceError(f"SVD of slice {bad} of the stack did not converge "
+                                     "(pass on_failure='nan' to keep the other slices)")
+    else:
+        U, S, Vh, status, tried = _svd_stack_loop(a, compute_uv, full_matrices, plan,
+                                                  overwrite_a, on_failure)
+    info = SVDInfo(plan.method, tried, plan, status)
     result = SVDResult(U, S, Vh) if compute_uv else S
     return (result, info) if return_info else result
 

@@ -161,3 +161,29 @@ def test_hermitian_flag_is_accepted():
     A = A + A.T
     U, s, Vh = fastsvd.svd(A, hermitian=True)
     np.testing.assert_allclose(np.sort(s), np.sort(np.abs(np.linalg.eigvalsh(A))), rtol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(6, 3, 3), (2, 3, 8, 5), (5, 2, 2), (4, 1, 6)])
+def test_stacks_of_small_matrices_take_the_batched_path(shape):
+    A = RNG.standard_normal(shape)
+    (U, S, Vh), info = fastsvd.svd(A, full_matrices=False, return_info=True)
+    assert info.method == "batched" and not np.any(info.status)
+    for idx in np.ndindex(*shape[:-2]):
+        assert_svd(A[idx], U[idx], S[idx], Vh[idx], reference=False)
+
+
+@pytest.mark.parametrize("path_shape", [(5, 3, 3), (3, 40, 35)])
+def test_on_failure_nan_keeps_the_other_slices(path_shape):
+    """One bad slice must not lose the others (batched kernel and Python loop alike)."""
+    A = RNG.standard_normal(path_shape)
+    A[1, 0, 0] = np.nan
+    with pytest.raises(NonFiniteError):
+        fastsvd.svd(A)
+    (U, S, Vh), info = fastsvd.svd(A, full_matrices=False, on_failure="nan", return_info=True)
+    assert info.status[1] == 2 and np.isnan(S[1]).all() and np.isnan(U[1]).all()
+    good = [0, 2]
+    assert not info.status[good].any()
+    ref = np.linalg.svd(A[good], compute_uv=False)
+    np.testing.assert_allclose(S[good], ref, rtol=0, atol=1e-13 * ref.max())
+    with pytest.raises(ValueError, match="on_failure"):
+        fastsvd.svd(A, on_failure="ignore")
