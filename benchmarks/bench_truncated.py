@@ -56,6 +56,7 @@ def _warm():
     ft.svds(A, k=3, rng=0)
     ft.svds(A, k=3, which="SM", rng=0)
     ft.svds(sp.csr_array(A), k=3, rng=0)
+    ft.svds(np.random.default_rng(1).standard_normal((300, 120)), k=10, ncv=40, rng=0)
     ft.randomized_svd(A, 3, random_state=0)
     ft.randomized_svd(A, 3, n_iter=4, power_iteration_normalizer="LU", random_state=0)
 

@@ -277,7 +277,7 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
         Number of triplets, ``0 < k < min(M, N)``.
     ncv : int, optional
         Lanczos basis size per restart cycle, ``k < ncv <= min(M, N)``.
-        Default ``min(min(M, N), max(2 k + 1, 20))`` (ARPACK's default).
+        Default ``min(min(M, N), max(3 k, 30))``.
     tol : float, default 0
         Relative residual tolerance: stop when every wanted triplet satisfies
         ``||A^T u - s v|| <= tol * ||A||`` (``A v = s u`` holds by construction
@@ -339,7 +339,10 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
     op = _Operand(A, transpose)
     short = min(M, N)
     if ncv is None:
-        ncv = min(short, max(2 * k + 1, 20))
+        # ARPACK's default is max(2k+1, 20); the one-sided process stores no long
+        # basis, so a larger one is cheap: 30 took 210 products against 255 for
+        # 20 on the 200000 x 20000 benchmark (benchmarks/bench_truncated.py)
+        ncv = min(short, max(3 * k, 30))
     if maxiter is None:
         maxiter = 10 * short
     # tolerance floor: the product W x with a unit x carries a rounding error of
@@ -350,8 +353,15 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
     tol = max(tol, math.sqrt(short) * float(np.finfo(out_dtype).eps))
 
     # 1. Lanczos bidiagonalization with thick restarts on the tall working matrix W
+    state = rng.bit_generator.state
     Uw, s, Vw, info = _thick_restart_gkl(op, k, ncv, tol, which == "LM", v0, maxiter, rng,
                                          reorth == "full")
+    if info["need_full"]:
+        # the one-sided recurrence met (near) rank deficiency: rerun with both
+        # bases stored and reorthogonalized, from the same start
+        rng.bit_generator.state = state
+        Uw, s, Vw, info = _thick_restart_gkl(op, k, ncv, tol, which == "LM", v0, maxiter,
+                                             rng, True)
     # 2. explicit residuals, if asked (in W's orientation, swapped back below)
     if return_residuals:
         r_av, r_atu = _explicit_residuals(op, Uw, s, Vw)
@@ -409,18 +419,33 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
     """Thick-restarted Golub-Kahan-Lanczos (Baglama & Reichel 2005, alg. 2.1-2.3).
 
     Returns ``(U, s, V, info)`` with the ``k`` wanted triplets of the working
-    matrix as rows of ``U`` (k, m) and ``V`` (k, n), ``s`` as the projected
-    problem ordered them.
+    matrix as rows of ``U`` (k, m) and ``V`` (k, n).
+
+    With ``full`` the left basis is stored and reorthogonalized like the right
+    one.  Without it (one-sided, Simon & Zha 2000) the left basis is *implicit*:
+    the recurrence only needs the previous left vector, and since
+    ``A V_l = U_l S_l`` for the kept Ritz vectors, the restart coupling
+    ``U_l rho`` equals ``A V_l S_l^{-1} rho`` and is folded into the next
+    product.  No long basis is stored or rotated, which is what makes tall
+    sparse problems cheap; the final left vectors come from a Rayleigh-Ritz
+    step on the converged right subspace (SVD of ``A V_k``).  If the recurrence
+    nears a breakdown (rank deficiency) or a kept Ritz value is tiny, the
+    one-sided run reports it (``info["need_full"]``) and the caller reruns fully.
     """
     m, n = op.m, op.n
     eps = np.finfo(np.float64).eps
+    # below semi-orthogonality (sqrt(eps), Simon 1984) the local recurrence
+    # loses orthogonality like eps ||A|| / alpha (Paige 1976)
+    semi = math.sqrt(eps)
     # 1. workspace: bases as rows, two of each so a restart can rotate into the other
     V, V2 = np.zeros((ncv + 1, n)), np.zeros((ncv + 1, n))
-    U, U2 = np.zeros((ncv, m)), np.zeros((ncv, m))
+    U, U2 = (np.zeros((ncv, m)), np.zeros((ncv, m))) if full else (None, None)
+    u_prev, u_cur = np.zeros(m), np.zeros(m)
     B = np.zeros((ncv, ncv))
     coef = np.zeros(ncv + 1)
     u = np.empty(m)
     w = np.empty(n)
+    x = np.empty(n)
     start = rng.standard_normal(n) if v0 is None else np.array(v0, dtype=np.float64)
     _lz.store_normalized(V, 0, start, _lz.norm2(start))
     # number of kept Ritz triplets at a restart: the wanted k plus half the rest,
@@ -429,38 +454,45 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
     keep = min(ncv - 1, k + (ncv - k) // 2)
     norm_est = 0.0
     l = 0
+    kept = np.zeros(0)
     products = 0
     restarts = 0
     converged = False
     unconverged = k
+    info = dict(need_full=False)
     for cycle in range(maxiter):
         # 2. extend the factorization from l to ncv steps
         for j in range(l, ncv):
-            op.mv(V[j], u)
-            products += 1
             if full:
+                op.mv(V[j], u)
                 alpha = _lz.orthogonalize(U, j, u, coef)
             else:
-                _lz.subtract_couplings(U, j, np.ascontiguousarray(B[:j, j]), u)
+                if j == l and l > 0:
+                    # u = A (v_l - V_l S_l^{-1} rho): the restart coupling in one product
+                    _lz.combine_rows(V, l, B[:l, l] / kept, x)
+                    op.mv(x, u)
+                else:
+                    op.mv(V[j], u)
+                    if j > 0:
+                        _lz.axpy(-B[j - 1, j], u_prev, u)
                 alpha = _lz.norm2(u)
-                if alpha <= math.sqrt(eps) * norm_est:
-                    # near breakdown the local recurrence loses orthogonality like
-                    # eps ||A|| / alpha (Paige 1976); below semi-orthogonality
-                    # (sqrt(eps), Simon 1984) orthogonalize this vector fully
-                    alpha = _lz.orthogonalize(U, j, u, coef)
+                if alpha <= semi * norm_est:
+                    info["need_full"] = True
+                    return None, None, None, info
+            products += 1
             # breakdown floor: below sqrt(dim) eps ||A|| the new vector is rounding
             # noise of the product, i.e. A v_j lies in span(U[:j]) (rank deficiency)
             if alpha <= math.sqrt(m) * eps * norm_est or alpha == 0.0:
                 alpha = 0.0
                 _random_orthonormal(U, j, u, coef, rng)
-                # the local recurrence cannot keep a restarted U orthogonal to the
-                # old invariant subspace (measured: 0.76 loss on a rank-5 30x20
-                # matrix, tests/test_svds.py), so from here on reorthogonalize fully
-                full = True
-            else:
+                u_cur[:] = U[j]
+            elif full:
                 _lz.store_normalized(U, j, u, alpha)
+                u_cur[:] = U[j]
+            else:
+                _lz.store_normalized(u_cur[None, :], 0, u, alpha)
             B[j, j] = alpha
-            op.rmv(U[j], w)
+            op.rmv(u_cur, w)
             beta = _lz.orthogonalize(V, j + 1, w, coef)
             if beta <= math.sqrt(n) * eps * max(norm_est, alpha) or beta == 0.0:
                 beta = 0.0
@@ -473,6 +505,7 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
             if j + 1 < ncv:
                 B[j, j + 1] = beta
             norm_est = max(norm_est, alpha, beta)
+            u_prev, u_cur = u_cur, u_prev
         # 3. SVD of the projected matrix and the residual estimates
         X, S, Y = _small_svd(B, bidiagonal=(l == 0))
         norm_est = max(norm_est, S[0])
@@ -487,21 +520,37 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
             break
         # 4. thick restart with the best `keep` Ritz triplets (eq. (2.13)-(2.16))
         sel = np.arange(keep) if largest else np.arange(ncv - keep, ncv)
-        Xs = np.ascontiguousarray(X[:, sel])
-        Ys = np.ascontiguousarray(Y[:, sel])
-        _lz.rotate_basis(V, ncv, Ys, V2)
+        kept = np.ascontiguousarray(S[sel])
+        if not full and kept.min() <= semi * norm_est:
+            info["need_full"] = True  # S_l^{-1} above would amplify rounding
+            return None, None, None, info
+        _lz.rotate_basis(V, ncv, np.ascontiguousarray(Y[:, sel]), V2)
         V2[keep] = V[ncv]
-        _lz.rotate_basis(U, ncv, Xs, U2)
-        V, V2, U, U2 = V2, V, U2, U
-        l = _lz.thick_restart_projection(np.ascontiguousarray(S[sel]),
-                                         np.ascontiguousarray(X[ncv - 1, sel]), beta, B)
+        V, V2 = V2, V
+        if full:
+            _lz.rotate_basis(U, ncv, np.ascontiguousarray(X[:, sel]), U2)
+            U, U2 = U2, U
+        l = _lz.thick_restart_projection(kept, np.ascontiguousarray(X[ncv - 1, sel]), beta, B)
         restarts += 1
-    # 5. the wanted Ritz vectors
-    _lz.rotate_basis(U, ncv, np.ascontiguousarray(X[:, wanted]), U2)
-    _lz.rotate_basis(V, ncv, np.ascontiguousarray(Y[:, wanted]), V2)
-    info = dict(converged=converged, unconverged=unconverged, norm=norm_est,
+    info.update(converged=converged, unconverged=unconverged, norm=norm_est,
                 restarts=restarts, products=products)
-    return U2[:k].copy(), S[wanted].copy(), V2[:k].copy(), info
+    # 5. the wanted Ritz vectors
+    _lz.rotate_basis(V, ncv, np.ascontiguousarray(Y[:, wanted]), V2)
+    Vk = V2[:k].copy()
+    if full:
+        _lz.rotate_basis(U, ncv, np.ascontiguousarray(X[:, wanted]), U2)
+        return U2[:k].copy(), S[wanted].copy(), Vk, info
+    # Rayleigh-Ritz on span(Vk): A Vk = Q R (tall thin QR), R = X diag(s) Y^T,
+    # so u = Q X and v = Vk^T Y, orthonormal to working precision
+    from . import svd  # the lead's public dense SVD, on the k x k factor
+    from .kernels.randomized import cholesky_qr2
+    Q, R = cholesky_qr2(op.mm(np.ascontiguousarray(Vk.T)))
+    X, s, Yt = svd(R, full_matrices=False)
+    Ur = np.empty((k, m))
+    gemm(1.0, np.ascontiguousarray(X), Q, 0.0, Ur, True, True)
+    Vr = np.empty_like(Vk)
+    gemm(1.0, np.ascontiguousarray(Yt), Vk, 0.0, Vr)
+    return Ur, s, Vr, info
 
 
 def _random_orthonormal(Q, j, x, coef, rng):

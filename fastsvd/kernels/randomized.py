@@ -73,6 +73,22 @@ def lu_permuted_l(Y):
 
 
 @kernel
+def thin_qr(Y):
+    """``Y = Q R`` with ``Q`` ``m x k`` orthonormal and ``R`` ``k x k`` upper
+    triangular (xGEQRF + xORGQR, ``m >= k``); ``Y`` is overwritten."""
+    m, k = Y.shape
+    tau = np.empty(k, Y.dtype)
+    geqrf(Y, tau)
+    R = np.zeros((k, k), Y.dtype)
+    for i in range(k):
+        for c in range(i, k):
+            R[i, c] = Y[i, c]
+    Q = np.empty((m, k), Y.dtype)
+    orgqr(Y, tau, Q)
+    return Q, R
+
+
+@kernel
 def qr_orthonormal(Y):
     """Orthonormal basis ``Q`` (``m x k``) of the columns of ``Y`` (xGEQRF + xORGQR).
 
@@ -143,3 +159,81 @@ def probe_error(MW, U, s, Vt, W):
             acc += t * t
         worst = max(worst, big * np.sqrt(acc))
     return worst
+
+
+@kernel
+def cholesky_upper(G):
+    """``G = R^T R`` for symmetric ``G`` (``k x k``), upper ``R`` returned (xPOTRF, 'U').
+
+    Returns ``(R, ok)``; ``ok`` is false when a pivot is not positive, i.e. ``G``
+    is numerically singular (the caller then falls back to Householder QR).
+    """
+    k = G.shape[0]
+    R = np.zeros((k, k), G.dtype)
+    for j in range(k):
+        d = G[j, j]
+        for p in range(j):
+            d -= R[p, j] * R[p, j]
+        if not d > 0.0:
+            return R, False
+        rjj = np.sqrt(d)
+        R[j, j] = rjj
+        for c in range(j + 1, k):
+            t = G[j, c]
+            for p in range(j):
+                t -= R[p, j] * R[p, c]
+            R[j, c] = t / rjj
+    return R, True
+
+
+@kernel
+def upper_inverse(R):
+    """``R^{-1}`` of an upper triangular ``k x k`` matrix (xTRTRI), by columns."""
+    k = R.shape[0]
+    Ri = np.zeros((k, k), R.dtype)
+    for j in range(k):
+        Ri[j, j] = 1.0 / R[j, j]
+        for i in range(j - 1, -1, -1):
+            t = 0.0
+            for p in range(i + 1, j + 1):
+                t += R[i, p] * Ri[p, j]
+            Ri[i, j] = -t / R[i, i]
+    return Ri
+
+
+@kernel
+def cholesky_qr2(Y):
+    """``Y = Q R`` for tall-skinny ``Y`` by CholeskyQR2 (Fukaya, Nakatsukasa,
+    Yanagisawa & Yamamoto 2014), falling back to Householder QR.
+
+    Each pass is one Gram ``gemm``, a ``k x k`` Cholesky and one ``gemm`` with
+    ``R^{-1}``: level-3 work streaming the rows once, against ``k`` column
+    sweeps for Householder on a row-major array.  Two passes give ``Q``
+    orthonormal to O(eps) when ``cond(Y) <~ eps^{-1/2}`` (their thm. 3.3); the
+    first pass's ``R`` is checked against that (``diag ratio`` above
+    ``1e7``, with margin under ``eps^{-1/2} ~ 6.7e7``) and Householder QR
+    (:func:`thin_qr`) takes over when it fails.  Returns ``(Q, R)``.
+    """
+    m, k = Y.shape
+    Q = Y.copy()
+    R = np.eye(k, dtype=Y.dtype)
+    for _ in range(2):
+        G = np.empty((k, k), Y.dtype)
+        gemm(1.0, Q, Q, 0.0, G, True, False)
+        Rp, ok = cholesky_upper(G)
+        if ok:
+            big = 0.0
+            small = np.inf
+            for i in range(k):
+                big = max(big, Rp[i, i])
+                small = min(small, Rp[i, i])
+            ok = small * 1e7 > big
+        if not ok:
+            return thin_qr(Y.copy())
+        Qn = np.empty_like(Q)
+        gemm(1.0, Q, upper_inverse(Rp), 0.0, Qn)
+        Q = Qn
+        Rn = np.empty((k, k), Y.dtype)
+        gemm(1.0, Rp, R, 0.0, Rn)
+        R = Rn
+    return Q, R
