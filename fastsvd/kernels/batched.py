@@ -272,6 +272,38 @@ def _lane_rotate(X, p, q, S, T, n):
 
 
 @kernel
+def _lane_angles(d, apq, p, q, tol, ss, tt, ta, rf):
+    """Rutishauser's angle for pair ``p, q`` in every lane, branch free.
+
+    ``ss, tt`` get ``sin`` and ``tan(angle / 2)``, ``ta`` the norm update
+    ``t a_pq``, ``rf`` 1.0 where the lane rotates (``|cos| > tol``), else 0.0
+    and ``t = 0``.  Compiled on its own with the trip count read from an
+    array: a constant 8-iteration loop is unrolled before the loop vectorizer
+    sees it and stays scalar (measured 160 ns vs 48 ns for the eight lanes).
+    """
+    for ln in range(apq.size):
+        app = d[p, ln]
+        aqq = d[q, ln]
+        a = apq[ln]
+        # (sqrt of an abs: the compiler then knows the argument is not
+        # negative and drops the libm call math.sqrt keeps for errno)
+        rot = abs(a) > tol * math.sqrt(abs(app)) * math.sqrt(abs(aqq))
+        asafe = a if rot else 1.0
+        zeta = (aqq - app) / (2.0 * asafe)
+        # |zeta| > 1e154 overflows zeta^2 to inf and gives t = 0, an
+        # angle below 1e-154: the rotation would not change the columns
+        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
+        if not rot:
+            t = 0.0
+        c = 1.0 / math.sqrt(abs(1.0 + t * t))
+        sn = t * c
+        ss[ln] = sn
+        tt[ln] = sn / (1.0 + c)
+        ta[ln] = t * a
+        rf[ln] = 1.0 if rot else 0.0
+
+
+@kernel
 def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, rooteps):
     """One-sided Jacobi on ``LANES = 8`` small matrices at once, interleaved by lane.
 
@@ -297,6 +329,8 @@ def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, r
     nt = max(ng, nw) if rotate_w else ng
     ss = np.empty(8)
     tt = np.empty(8)
+    ta = np.empty(8)
+    rf = np.empty(8)
     for ln in range(8):
         lane_done[ln] = 0
     for sweep in range(max_sweeps):
@@ -312,28 +346,13 @@ def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, r
                 # 2. the lanes' dot products
                 _lane_dots(GL, p, q, l, apq)
                 # 3. angles; t = 0 where |cos| <= tol
+                _lane_angles(d, apq, p, q, tol, ss, tt, ta, rf)
+                # norm updates a_pp' = a_pp - t a_pq, a_qq' = a_qq + t a_pq
                 anyrot = 0
                 for ln in range(8):
-                    app = d[p, ln]
-                    aqq = d[q, ln]
-                    a = apq[ln]
-                    # (sqrt of an abs: the compiler then knows the argument is not
-                    # negative and drops the libm call math.sqrt keeps for errno)
-                    rot = abs(a) > tol * math.sqrt(abs(app)) * math.sqrt(abs(aqq))
-                    asafe = a if rot else 1.0
-                    zeta = (aqq - app) / (2.0 * asafe)
-                    # |zeta| > 1e154 overflows zeta^2 to inf and gives t = 0, an
-                    # angle below 1e-154: the rotation would not change the columns
-                    t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
-                    if not rot:
-                        t = 0.0
-                    c = 1.0 / math.sqrt(abs(1.0 + t * t))
-                    sn = t * c
-                    ss[ln] = sn
-                    tt[ln] = sn / (1.0 + c)
-                    d[p, ln] = max(app - t * a, 0.0)
-                    d[q, ln] = aqq + t * a
-                    r = 1 if rot else 0
+                    d[p, ln] = max(d[p, ln] - ta[ln], 0.0)
+                    d[q, ln] = d[q, ln] + ta[ln]
+                    r = int(rf[ln])
                     lane_rot[ln] += r
                     anyrot += r
                 if anyrot == 0:
