@@ -540,9 +540,11 @@ def cond(x, p=None):
     x = as_matrix_stack(x)
     dtype = working_dtype(x.dtype)
     x = x.astype(dtype, copy=False)
-    if x.size == 0:
-        raise LinAlgError("cond is not defined on empty arrays")
     m, n = x.shape[-2:]
+    if m * n == 0:
+        # numpy's rule: an empty matrix has no condition number, but an empty
+        # stack of non-empty matrices gives an empty result
+        raise LinAlgError("cond is not defined on empty arrays")
     if p not in (None, 2, -2) and m != n:
         raise LinAlgError(f"cond with p={p!r} needs square matrices; the last two dimensions "
                           f"of `x` are {m} x {n} (p=None, 2 or -2 work for any shape)")
@@ -800,11 +802,11 @@ def orthogonal_procrustes(A, B, check_finite=True):
     M = np.ascontiguousarray(_t(A) @ B)
     n = M.shape[-1]
     if n == 0:
-        return np.zeros(M.shape, dtype), (np.zeros(M.shape[:-2], dtype) if M.ndim > 2 else 0.0)
+        return np.zeros(M.shape, dtype), np.zeros(M.shape[:-2], dtype)[()]
     U, w, Vh = svd(M, check_finite=False)
     R = np.ascontiguousarray(U @ Vh)
     scale = np.sum(w, axis=-1)
-    return R, (float(scale) if scale.ndim == 0 else scale)
+    return R, scale[()]   # a numpy scalar of the working dtype for one matrix, as SciPy
 
 
 class TLSResult(NamedTuple):
