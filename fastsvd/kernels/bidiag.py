@@ -123,20 +123,20 @@ def gebrd(A, d, e, tauq, taup, nb=BRD_BLOCK, crossover=BRD_CROSSOVER):
 
 
 @kernel
-def row_reflectors(A, j0, jb, V):
-    """Copy the right reflectors of rows ``j0 .. j0+jb-1`` into ``V`` as columns.
+def row_reflectors(A, j0, jb, Vt):
+    """Copy the right reflectors of rows ``j0 .. j0+jb-1`` into the rows of ``Vt``.
 
     Reflector ``i`` lives in ``A[i, i+1:]`` with its unit at column ``i + 1``;
-    ``V`` is ``(A.shape[1] - j0 - 1) x jb`` and row ``r`` of ``V`` stands for
-    column ``j0 + 1 + r`` of ``A``.
+    ``Vt`` is ``jb x (A.shape[1] - j0 - 1)`` and column ``r`` of ``Vt`` stands
+    for column ``j0 + 1 + r`` of ``A``.
     """
     p = A.shape[1] - j0 - 1
     for c in range(jb):
         for r in range(c):
-            V[r, c] = 0.0
-        V[c, c] = 1.0
+            Vt[c, r] = 0.0
+        Vt[c, c] = 1.0
         for r in range(c + 1, p):
-            V[r, c] = A[j0 + c, j0 + 1 + r]
+            Vt[c, r] = A[j0 + c, j0 + 1 + r]
 
 
 @kernel
@@ -156,14 +156,14 @@ def apply_pt_right(A, taup, C, nb=BRD_BLOCK):
     k = n - 1
     if k <= 0 or C.shape[0] == 0:
         return
-    V = np.empty((n, nb), A.dtype)
+    Vt = np.empty((nb, n), A.dtype)
     T = np.empty((nb, nb), A.dtype)
     W = np.empty((C.shape[0], 2 * nb), A.dtype)
     nblocks = (k + nb - 1) // nb
     for b in range(nblocks - 1, -1, -1):
         j0 = b * nb
         jb = min(nb, k - j0)
-        Vb = V[:n - j0 - 1, :jb]
+        Vb = Vt[:jb, :n - j0 - 1]
         Tb = T[:jb, :jb]
         row_reflectors(A, j0, jb, Vb)
         larft(Vb, taup[j0:j0 + jb], Tb)

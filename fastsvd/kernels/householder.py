@@ -110,66 +110,64 @@ def apply_reflector_right(v, tau, C, work):
 
 
 @kernel
-def larft(V, tau, T):
-    """Triangular factor of a block reflector (xLARFT, forward, columnwise).
+def larft(Vt, tau, T):
+    """Triangular factor of a block reflector (xLARFT, forward, rowwise storage).
 
-    ``V`` is ``p x k`` with the reflector vectors in its columns (unit diagonal
-    and zeros above it stored explicitly); on exit ``T`` (``k x k``, upper
-    triangular, zero below) satisfies ``H_0 ... H_{k-1} = I - V T V^T``.
+    ``Vt`` is ``k x p`` with the reflector vectors in its rows (unit diagonal
+    and zeros left of it stored explicitly); on exit ``T`` (``k x k``, upper
+    triangular, zero below) satisfies ``H_0 ... H_{k-1} = I - V T V^T`` with
+    ``V = Vt^T``.  Rows, not columns: in a row-major array each vector is then
+    contiguous, as a column is in LAPACK's column-major storage.
+
+    The inner products ``V^T V`` come from one matrix product; then, column by
+    column, ``T[:i, i] = -tau_i T[:i, :i] (V^T V)[:i, i]`` and ``T[i, i] = tau_i``.
     """
-    k = V.shape[1]
+    k = Vt.shape[0]
+    G = np.empty((k, k), Vt.dtype)
+    gemm(1.0, Vt, Vt, 0.0, G, False, True)
     T[:, :] = 0.0
-    # column i of T: T[:i, i] = -tau_i T[:i, :i] V[:, :i]^T v_i ; T[i, i] = tau_i
     for i in range(k):
         ti = tau[i]
         T[i, i] = ti
-        if ti == 0.0 or i == 0:
+        if ti == 0.0:
             continue
-        # z = V[:, :i]^T V[:, i]
         for j in range(i):
-            s = 0.0
-            for r in range(i, V.shape[0]):
-                s += V[r, j] * V[r, i]
-            T[j, i] = -ti * s
-        # T[:i, i] <- T[:i, :i] T[:i, i]   (upper triangular product, in place top-down)
-        for j in range(i):
-            s = 0.0
+            acc = 0.0
             for r in range(j, i):
-                s += T[j, r] * T[r, i]
-            T[j, i] = s
+                acc += T[j, r] * G[r, i]
+            T[j, i] = -ti * acc
 
 
 @kernel
-def larfb_left(V, T, C, transpose, W):
-    """``C <- H C`` or ``H^T C`` with ``H = I - V T V^T`` (xLARFB, side 'L').
+def larfb_left(Vt, T, C, transpose, W):
+    """``C <- H C`` or ``H^T C`` with ``H = I - V T V^T``, ``V = Vt^T`` (xLARFB, side 'L').
 
-    ``V`` is ``p x k`` (``p = C.shape[0]``), ``W`` a workspace of at least
-    ``k x C.shape[1]`` and another ``k x C.shape[1]``; two level-3 products
-    and one small triangular one.
+    ``Vt`` is ``k x p`` (``p = C.shape[0]``), ``W`` a workspace of at least
+    ``2k x C.shape[1]``; two level-3 products and one small triangular one.
     """
-    k = V.shape[1]
+    k = Vt.shape[0]
     nc = C.shape[1]
     if k == 0 or nc == 0 or C.shape[0] == 0:
         return
     W1 = W[:k, :nc]
     W2 = W[k:2 * k, :nc]
-    gemm(1.0, V, C, 0.0, W1, True, False)        # W1 = V^T C
+    gemm(1.0, Vt, C, 0.0, W1, False, False)       # W1 = V^T C
     gemm(1.0, T, W1, 0.0, W2, transpose, False)   # W2 = T W1 or T^T W1
-    gemm(-1.0, V, W2, 1.0, C, False, False)       # C -= V W2
+    gemm(-1.0, Vt, W2, 1.0, C, True, False)       # C -= V W2
 
 
 @kernel
-def larfb_right(V, T, C, transpose, W):
-    """``C <- C H`` or ``C H^T`` with ``H = I - V T V^T`` (xLARFB, side 'R').
+def larfb_right(Vt, T, C, transpose, W):
+    """``C <- C H`` or ``C H^T`` with ``H = I - V T V^T``, ``V = Vt^T`` (xLARFB, side 'R').
 
-    ``V`` is ``p x k`` with ``p = C.shape[1]``; ``W`` at least ``C.shape[0] x 2k``.
+    ``Vt`` is ``k x p`` with ``p = C.shape[1]``; ``W`` at least ``C.shape[0] x 2k``.
     """
-    k = V.shape[1]
+    k = Vt.shape[0]
     mc = C.shape[0]
     if k == 0 or mc == 0 or C.shape[1] == 0:
         return
     W1 = W[:mc, :k]
     W2 = W[:mc, k:2 * k]
-    gemm(1.0, C, V, 0.0, W1, False, False)        # W1 = C V
+    gemm(1.0, C, Vt, 0.0, W1, False, True)        # W1 = C V
     gemm(1.0, W1, T, 0.0, W2, False, transpose)   # W2 = W1 T or W1 T^T
-    gemm(-1.0, W2, V, 1.0, C, False, True)        # C -= W2 V^T
+    gemm(-1.0, W2, Vt, 1.0, C, False, False)      # C -= W2 V^T

@@ -105,17 +105,18 @@ def gelqp(G, jpvt, tau):
 
 
 @kernel
-def row_reflectors(G, k0, kb, V):
-    """Copy reflectors ``k0 .. k0+kb-1`` of :func:`gelqp` into the columns of ``V``
-    (``(m - k0) x kb``) with the unit diagonal and zeros above it written out."""
+def row_reflectors(G, k0, kb, Vt):
+    """Copy reflectors ``k0 .. k0+kb-1`` of :func:`gelqp` into the rows of ``Vt``
+    (``kb x (m - k0)``) with the unit diagonal and zeros before it written out
+    (the row storage that :func:`~fastsvd.kernels.householder.larft` takes)."""
     p = G.shape[1] - k0
     for c in range(kb):
         for r in range(c):
-            V[r, c] = 0.0
-        V[c, c] = 1.0
+            Vt[c, r] = 0.0
+        Vt[c, c] = 1.0
         row = G[k0 + c]
         for r in range(c + 1, p):
-            V[r, c] = row[k0 + r]
+            Vt[c, r] = row[k0 + r]
 
 
 @kernel
@@ -129,14 +130,14 @@ def apply_q(G, tau, C, nb=APPLY_BLOCK):
     k = tau.size
     if k == 0 or C.shape[1] == 0:
         return
-    V = np.empty((m, nb), G.dtype)
+    Vt = np.empty((nb, m), G.dtype)
     T = np.empty((nb, nb), G.dtype)
     W = np.empty((2 * nb, C.shape[1]), G.dtype)
     nblocks = (k + nb - 1) // nb
     for b in range(nblocks - 1, -1, -1):
         j0 = b * nb
         jb = min(nb, k - j0)
-        Vb = V[:m - j0, :jb]
+        Vb = Vt[:jb, :m - j0]
         Tb = T[:jb, :jb]
         row_reflectors(G, j0, jb, Vb)
         larft(Vb, tau[j0:j0 + jb], Tb)
