@@ -260,15 +260,22 @@ def _lane_dots(X, p, q, l, out):
 
 
 @kernel
-def _lane_rotate(X, p, q, S, T, n):
-    """Rotate rows ``p, q`` of a lane-interleaved array over their first ``n``
-    entries, lane ``i % 8`` with ``S[i], T[i]`` (coefficients tiled along the
-    row so that the loop is element-wise and vectorizes)."""
-    for i in range(n):
-        x = X[p, i]
-        y = X[q, i]
-        X[p, i] = x - S[i] * (y + T[i] * x)
-        X[q, i] = y + S[i] * (x - T[i] * y)
+def _lane_rotate(X, p, q, ss, tt, l):
+    """Rotate rows ``p, q`` (``l`` entries per lane) of a lane-interleaved array,
+    lane ``ln`` with ``sin = ss[ln]``, ``tan(angle/2) = tt[ln]`` (Rutishauser's form).
+
+    The lane loop's trip count is read from ``ss`` rather than being the
+    constant 8, so that it is vectorized instead of unrolled (measured 188 ns
+    vs 279 ns for 32x32 with the coefficients tiled along the row).
+    """
+    nl = ss.size
+    for j in range(l):
+        b = nl * j
+        for ln in range(nl):
+            x = X[p, b + ln]
+            y = X[q, b + ln]
+            X[p, b + ln] = x - ss[ln] * (y + tt[ln] * x)
+            X[q, b + ln] = y + ss[ln] * (x - tt[ln] * y)
 
 
 @kernel
@@ -304,7 +311,7 @@ def _lane_angles(d, apq, p, q, tol, ss, tt, ta, rf):
 
 
 @kernel
-def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, rooteps):
+def lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps, tol, rooteps):
     """One-sided Jacobi on ``LANES = 8`` small matrices at once, interleaved by lane.
 
     ``GL[i, 8 j + lane]`` is entry ``j`` of working column ``i`` of matrix
@@ -318,15 +325,12 @@ def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, r
     differ between lanes).  Entries must be scaled into ``[small, 1]``
     (:func:`_lane_scale`) so squared norms neither over- nor underflow.
 
-    ``S``, ``T`` are workspaces of ``8 max(l, k)``.  ``lane_done[lane]`` is set
+    ``lane_done[lane]`` is set
     to the sweep (1-based) that rotated nothing in that lane, 0 if the cap
     was reached first.
     """
     k = GL.shape[0]
     rotate_w = WL.shape[0] > 0
-    nw = 8 * k
-    ng = 8 * l
-    nt = max(ng, nw) if rotate_w else ng
     ss = np.empty(8)
     tt = np.empty(8)
     ta = np.empty(8)
@@ -358,13 +362,9 @@ def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, r
                 if anyrot == 0:
                     continue
                 # 4. rotate (Rutishauser's form) in every lane; t = 0 lanes are unchanged
-                for j in range(0, nt, 8):
-                    for ln in range(8):
-                        S[j + ln] = ss[ln]
-                        T[j + ln] = tt[ln]
-                _lane_rotate(GL, p, q, S, T, ng)
+                _lane_rotate(GL, p, q, ss, tt, l)
                 if rotate_w:
-                    _lane_rotate(WL, p, q, S, T, nw)
+                    _lane_rotate(WL, p, q, ss, tt, k)
                 # 5. a norm that dropped below sqrt(eps) of its square lost digits
                 #    to cancellation in the update: recompute it (xGESVJ's rule)
                 for ln in range(8):
@@ -384,7 +384,7 @@ def lane_sweeps(GL, WL, d, apq, S, T, lane_rot, lane_done, l, max_sweeps, tol, r
 
 @kernel
 def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-               GL, WL, d, apq, ss, tt, lane_rot, lane_done, G, W, norms, order, valid):
+               GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid):
     """Load up to ``LANES`` slices (indices ``idx[:count]``) into the lanes,
     iterate, and finish each slice from its lane."""
     k, l = G.shape
@@ -408,7 +408,7 @@ def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
                 v = 1.0 if i == j else 0.0
                 for ln in range(L):
                     WL[i, L * j + ln] = v
-    lane_sweeps(GL, WL, d, apq, ss, tt, lane_rot, lane_done, l, max_sweeps,
+    lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps,
                 math.sqrt(l) * eps, math.sqrt(eps))
     for ln in range(count):
         i0 = idx[ln]
@@ -470,8 +470,6 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
         WL = np.empty((kw, LANES * kw), A3.dtype)
         d = np.empty((k, LANES))
         apq = np.empty(LANES)
-        ss = np.empty(LANES * l)
-        tt = np.empty(LANES * l)
         lane_rot = np.empty(LANES, np.int64)
         lane_done = np.empty(LANES, np.int64)
         idx = np.empty(LANES, np.int64)
@@ -505,11 +503,11 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             count += 1
             if count == LANES:
                 _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                           GL, WL, d, apq, ss, tt, lane_rot, lane_done, G, W, norms, order, valid)
+                           GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
                 count = 0
         if count > 0:
             _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                       GL, WL, d, apq, ss, tt, lane_rot, lane_done, G, W, norms, order, valid)
+                       GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
 
 
 def svd_batched(A3, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
