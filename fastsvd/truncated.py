@@ -403,8 +403,9 @@ def _small_svd(B, bidiagonal):
     n = B.shape[0]
     if bidiagonal:
         from .kernels.bdsqr import bdsqr
-        d = np.ascontiguousarray(np.diagonal(B))
-        e = np.ascontiguousarray(np.diagonal(B, 1)) if n > 1 else np.zeros(1)
+        # np.array copies: a diagonal view is read-only even when contiguous (length 1)
+        d = np.array(np.diagonal(B))
+        e = np.array(np.diagonal(B, 1)) if n > 1 else np.zeros(1)
         Ut = np.eye(n)
         Vt = np.eye(n)
         info = bdsqr(d, e, Ut, Vt)

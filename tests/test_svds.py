@@ -318,3 +318,57 @@ def test_one_sided_and_full_reorthogonalization_agree():
     b = svds(A, k=5, rng=0, options={"reorth": "one-sided"})
     check_triplets(A, *a, 5, exact=sigma)
     check_triplets(A, *b, 5, exact=sigma)
+
+
+# ----------------------------------------------------------------------------- SciPy's own expectations
+
+class TestScipyExpectations:
+    """A subset of SciPy's ``SVDSCommonTests`` (scipy/sparse/linalg/_eigen/tests/
+    test_svds.py) run against fastsvd.svds by swapping the ``svds`` that the
+    SciPy test module calls.  Real dtypes only (fastsvd's svds is real);
+    solver-specific tests (ARPACK exceptions, PROPACK k = min) are left out."""
+
+    @pytest.fixture
+    def suite(self, monkeypatch):
+        tests = pytest.importorskip("scipy.sparse.linalg._eigen.tests.test_svds")
+        monkeypatch.setattr(tests, "svds", svds)
+        suite = tests.SVDSCommonTests()
+        suite.solver = "arpack"
+        return suite
+
+    @pytest.mark.parametrize("which", ["LM", "SM"])
+    def test_int_A(self, suite, which):
+        suite.test_svds_int_A(which)
+
+    def test_diff0_docstring_example(self, suite):
+        suite.test_svds_diff0_docstring_example()
+
+    @pytest.mark.parametrize("k", [3, 5])
+    @pytest.mark.parametrize("which", ["LM", "SM"])
+    def test_parameter_k_which(self, suite, k, which):
+        suite.test_svds_parameter_k_which(k, which)
+
+    @pytest.mark.parametrize("k", [1, 2, 3])
+    @pytest.mark.parametrize("transpose", [False, True])
+    @pytest.mark.parametrize("lo_type", [np.asarray, sp.csc_array, aslinearoperator])
+    def test_simple(self, suite, k, transpose, lo_type):
+        A1 = [[1, 2, 3], [3, 4, 3], [1, 0, 2], [0, 0, 1]]
+        suite.test_svd_simple(A1, k, True, transpose, lo_type)
+
+    @pytest.mark.parametrize("shape", [(6, 5), (5, 5), (5, 6)])
+    def test_LM_ones_matrix(self, suite, shape):
+        suite.test_svd_LM_ones_matrix(shape, float)
+
+    @pytest.mark.parametrize("shape", [(20, 20), (20, 21), (21, 20)])
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_small_sigma(self, suite, shape, dtype):
+        suite.test_small_sigma(shape, dtype)
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_small_sigma2(self, suite, dtype):
+        suite.test_small_sigma2(dtype)
+
+    @pytest.mark.parametrize("rsv", [False, True, "u", "vh"])
+    @pytest.mark.parametrize("shape", [(5, 7), (6, 6), (7, 5)])
+    def test_return_singular_vectors(self, suite, rsv, shape):
+        suite.test_svd_return_singular_vectors(rsv, shape)
