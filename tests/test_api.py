@@ -74,15 +74,32 @@ def test_non_finite_input_names_the_problem(bad):
         fastsvd.svd(A, compute_uv=False)
 
 
+@pytest.mark.parametrize("method", ["auto", "qr", "dc", "jacobi"])
+@pytest.mark.parametrize("shape", [(6, 6), (40, 30), (30, 70)])
 @pytest.mark.parametrize("compute_uv", [False, True])
-def test_non_finite_without_check_fails_loudly(compute_uv):
-    """check_finite=False skips the scan, not the honesty: the kernels see the
-    NaN, report no convergence, and the API says why instead of returning
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_without_check_fails_loudly(compute_uv, shape, method, bad):
+    """check_finite=False skips the scan, not the honesty: every method's kernels
+    see the NaN/Inf and report it, and the API says why instead of returning
     numbers or trying every fallback to its iteration cap."""
-    A = np.ones((6, 6))
-    A[2, 3] = np.nan
+    A = np.ones(shape)
+    A[2, 3] = bad
     with pytest.raises(LinAlgError, match="NaN or Inf"):
-        fastsvd.svd(A, compute_uv=compute_uv, check_finite=False)
+        fastsvd.svd(A, compute_uv=compute_uv, check_finite=False, method=method)
+
+
+@pytest.mark.parametrize("compute_uv", [False, True])
+def test_drivers_return_nan_and_a_status_for_non_finite_input(compute_uv):
+    """The method drivers never return numbers for NaN input (the divide and
+    conquer and Jacobi kernels used to return zeros with status 0)."""
+    from fastsvd.kernels.gesdd import svd_dc
+    from fastsvd.kernels.gesvd import svd_qr
+    from fastsvd.kernels.jacobi import svd_jacobi
+    for driver in (svd_qr, svd_dc, svd_jacobi):
+        A = RNG.standard_normal((30, 28))
+        A[5, 7] = np.nan
+        U, s, Vt, info = driver(A, compute_uv, False)
+        assert info > 0 and np.isnan(s).all(), driver
 
 
 @pytest.mark.parametrize("a", [np.ones(3), np.float64(2.0), [1.0, 2.0]])

@@ -20,6 +20,22 @@ from .bdsdc import BDSQR_MAXITR, LEAF_SIZE, SECULAR_MAXITER, bdsdc_rows
 from .gesvd import QR_FIRST, back_transform, reduce_to_bidiagonal
 
 
+#: status of a non-finite bidiagonal (the API reports NaN/Inf input for it)
+NOT_FINITE = 3
+
+
+@kernel
+def bidiagonal_is_finite(d, e):
+    """True if every entry of the bidiagonal ``(d, e)`` is finite."""
+    for i in range(d.size):
+        if not np.isfinite(d[i]):
+            return False
+    for i in range(e.size):
+        if not np.isfinite(e[i]):
+            return False
+    return True
+
+
 @kernel
 def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF_SIZE,
            max_iter=SECULAR_MAXITER):
@@ -29,12 +45,20 @@ def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF
     ``m x n`` (``m x m`` with ``full_matrices``), ``s`` descending and
     non-negative, ``Vt`` ``n x n``; empty ``U`` and ``Vt`` without
     ``compute_uv``.  ``info > 0``: the bidiagonal solver failed (1: a secular
-    root, 2: a leaf's QR iteration did not converge).
+    root, 2: a leaf's QR iteration did not converge, 3: the bidiagonal is not
+    finite, e.g. NaN or Inf in ``A``; then ``s`` is NaN).
     """
     m, n = A.shape
     # 1. reductions
     qr_first = m >= qr_first_ratio * n
     W, tau_qr, d, e, tauq, taup = reduce_to_bidiagonal(A, qr_first)
+    if not bidiagonal_is_finite(d, e):
+        # NaN/Inf spread through the reflectors; the secular solver must not see it
+        d[:] = np.nan
+        if not compute_uv:
+            return np.empty((0, 0), A.dtype), d, np.empty((0, 0), A.dtype), NOT_FINITE
+        U = np.full((m, m if full_matrices else n), np.nan, A.dtype)
+        return U, d, np.full((n, n), np.nan, A.dtype), NOT_FINITE
     if not compute_uv:
         # 2. values only
         empty = np.empty((0, 0), A.dtype)

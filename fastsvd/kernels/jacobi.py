@@ -31,6 +31,8 @@ from .qrcp import apply_q, gelqp
 
 #: sweep cap: xGESVJ's NSWEEP; well-preconditioned matrices need 3-8 sweeps
 MAX_SWEEPS = 30
+#: status for NaN or Inf in the input (s, U, V come back NaN)
+NOT_FINITE = 2
 
 #: row length from which the dot product goes to BLAS (below it a plain loop
 #: is as fast and has no call overhead; measured 2026-11-23 on a loaded machine:
@@ -560,6 +562,13 @@ def gejsv(A, compute_uv, full_matrices, max_sweeps):
     m, n = A.shape
     dt = A.dtype
     cos_history = np.zeros(max_sweeps)
+    # 0. NaN or Inf: no rotation can make sense of it; say so instead of iterating
+    for i in range(m):
+        for j in range(n):
+            if not np.isfinite(A[i, j]):
+                nan = np.full((n, n) if compute_uv else (0, 0), np.nan, dt)
+                U = np.full((m, m if full_matrices else n) if compute_uv else (0, 0), np.nan, dt)
+                return U, np.full(n, np.nan, dt), nan, NOT_FINITE, 0, cos_history
     # 1. exact scaling by a power of two when the matrix is tiny or near overflow
     e = power_of_two_scale(A)
     B = np.empty((m, n), dt)
@@ -683,7 +692,7 @@ def svd_jacobi(A, compute_uv=True, full_matrices=False):
     ``A`` is C-contiguous float32/float64, ``m >= n >= 1``, finite.  Returns
     ``(U, s, Vt, info)`` with ``U`` ``(m, n)`` (``(m, m)`` if ``full_matrices``),
     ``s`` descending, ``Vt`` ``(n, n)``; ``info = 0`` success, ``1`` the sweep cap
-    was reached.  Without ``compute_uv`` ``U`` and ``Vt`` are empty ``(0, 0)``.
+    was reached, ``2`` NaN or Inf in ``A`` (the results are NaN).  Without ``compute_uv`` ``U`` and ``Vt`` are empty ``(0, 0)``.
     Singular values have high relative accuracy for ``A = D1 B D2`` with
     ``B`` well conditioned.
     """
