@@ -62,6 +62,20 @@ def _nonnegative(value, name):
     return arr
 
 
+def _real_scalar(value, name):
+    """``value`` as a Python float if it is a real scalar (0-d arrays included, as
+    numpy accepts them), else ValueError."""
+    if np.ndim(value) == 0 and not isinstance(value, (bool, np.bool_, str, bytes)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if not math.isnan(value):
+                return value
+    raise ValueError(f"`{name}` must be a real number, got {value!r}")
+
+
 def _count_above(s, threshold):
     """Number of singular values strictly above ``threshold`` (per slice)."""
     return np.count_nonzero(s > threshold, axis=-1)
@@ -262,10 +276,10 @@ def lstsq(a, b, rcond=None, *, damping=None):
     eps = float(np.finfo(dtype).eps)
     if rcond is None:
         rcond = eps * max(m, n)
-    elif not isinstance(rcond, numbers.Real) or math.isnan(rcond):
-        raise ValueError(f"`rcond` must be a real number, got {rcond!r}")
-    elif rcond < 0:
+    elif _real_scalar(rcond, "rcond") < 0:
         rcond = eps
+    else:
+        rcond = _real_scalar(rcond, "rcond")
     if damping is not None:
         if not isinstance(damping, numbers.Real) or not math.isfinite(damping) or damping < 0:
             raise ValueError(f"`damping` must be a finite number >= 0, got {damping!r}")
@@ -358,8 +372,8 @@ def _basis_tolerance(s, shape, dtype, rcond):
     """SciPy's cut-off for ``null_space``/``orth``: ``rcond * s_max``, rcond default ``max(M, N) eps``."""
     if rcond is None:
         rcond = _default_rtol(shape, dtype)
-    elif not isinstance(rcond, numbers.Real) or math.isnan(rcond):
-        raise ValueError(f"`rcond` must be a real number, got {rcond!r}")
+    else:
+        rcond = _real_scalar(rcond, "rcond")
     return rcond * (s[0] if s.size else 0.0)
 
 

@@ -231,6 +231,10 @@ def test_lstsq_rcond_like_gelsd():
         assert fastsvd.lstsq(A, b, rcond=rcond)[2] == np.linalg.lstsq(A, b, rcond=rcond)[2]
     x, res, rank, _ = fastsvd.lstsq(A, b, rcond=1e-6)
     assert rank == 2 and res.shape == (0,)     # rank < N: numpy returns no residuals
+    assert fastsvd.lstsq(A, b, rcond=np.array(1e-6))[2] == 2   # 0-d arrays, as numpy
+    for bad in ("x", np.nan, [1e-3, 1e-3]):
+        with pytest.raises(ValueError, match="rcond"):
+            fastsvd.lstsq(A, b, rcond=bad)
 
 
 @pytest.mark.parametrize("lam", [1e-6, 1e-3, 0.1, 10.0])
