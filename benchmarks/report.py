@@ -1,7 +1,7 @@
 """Print the README's performance table: fastsvd against its peers, medians, ratios.
 
 It runs the same asv benchmark classes (``benchmarks/bench_*.py``) without asv:
-every class whose first parameter is ``impl`` is timed for each value of its
+every class whose first parameter is ``impl`` (or ``peer``) is timed for each value of its
 other parameters, each implementation after its ``setup`` (which warms the
 JIT), as the median of repeated calls, and the ratio fastsvd / peer is
 printed.  Below 1 means fastsvd is faster.
@@ -65,7 +65,8 @@ def discover(filters):
     for path in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         mod = importlib.import_module(f"benchmarks.{path.stem}")
         for name, cls in vars(mod).items():
-            if not isinstance(cls, type) or getattr(cls, "param_names", [None])[0] != "impl":
+            if not isinstance(cls, type) or \
+                    getattr(cls, "param_names", [None])[0] not in ("impl", "peer"):
                 continue
             impls, *rest = cls.params
             for combo in itertools.product(*rest):
@@ -78,6 +79,7 @@ def run_table(filters, repeat, budget):
     rows = []
     for label, cls, impls, combo in discover(filters):
         times = {}
+        tracked = {}
         for impl in impls:
             obj = cls()
             try:
@@ -88,6 +90,15 @@ def run_table(filters, repeat, budget):
             for meth in sorted(m for m in dir(obj) if m.startswith("time_")):
                 fn = getattr(obj, meth)
                 times[(meth, impl)] = median_time(lambda: fn(impl, *combo), repeat, budget)
+            for meth in sorted(m for m in dir(obj) if m.startswith("track_")):
+                tracked[(meth, impl)] = getattr(obj, meth)(impl, *combo)
+        for meth in sorted({m for m, _ in tracked}):
+            # accuracy beside speed: the tracked value of every implementation
+            cells = ", ".join(f"{i} {tracked[(meth, i)]:.3g}" for i in impls
+                              if (meth, i) in tracked)
+            row = f"| {label}.{meth} | | {cells} |"
+            print(row, flush=True)
+            rows.append(row)
         for meth in sorted({m for m, _ in times}):
             if (meth, "fastsvd") not in times:
                 continue
