@@ -104,7 +104,7 @@ def run_table(filters, repeat, budget):
                 continue
             tf = times[(meth, "fastsvd")]
             peers = [(i, times[(meth, i)]) for i in impls if i != "fastsvd" and (meth, i) in times]
-            cells = " | ".join(f"{i} {t * 1e3:.1f} ms, ratio **{tf / t:.2f}**" for i, t in peers)
+            cells = "; ".join(f"{i} {t * 1e3:.1f} ms, ratio **{tf / t:.2f}**" for i, t in peers)
             row = f"| {label}.{meth} | {tf * 1e3:.1f} ms | {cells} |"
             print(row, flush=True)
             rows.append(row)
