@@ -430,6 +430,192 @@ def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
             _finish_slice(A3[i0], U, s, Vt, compute_uv, exps[ln], G, W, norms, order, valid)
 
 
+@kernel
+def _lane_pair_3x3(Z, rf, tol):
+    """One Jacobi step on the column slots 0 and 1 of eight ``3 x 3`` slices.
+
+    ``Z`` is the flat lane buffer of :func:`lane_sweeps_3x3`.  For each lane the
+    loop does everything at once: the three inner products from the current
+    columns (three products each, exact to a few ulps, so no norm tracking or
+    recomputation rule is needed), the angle by Rutishauser's formulas branch
+    free (as :func:`_lane_angles`; a lane with ``|cos| <= tol`` gets ``t = 0``,
+    the identity), and the rotation of the two columns and their ``V`` rows.
+    Every offset is a constant: the compiler then proves the lanes
+    independent and vectorizes without runtime overlap checks (with the rows
+    as runtime indices it kept the scalar loop: 1150 ns vs 490 ns a sweep,
+    measured 2026-11-23).  The trip count is read from ``rf`` so that the
+    loop is vectorized, not unrolled.
+    """
+    for ln in range(rf.size):
+        x0 = Z[ln]
+        x1 = Z[8 + ln]
+        x2 = Z[16 + ln]
+        y0 = Z[24 + ln]
+        y1 = Z[32 + ln]
+        y2 = Z[40 + ln]
+        app = x0 * x0 + x1 * x1 + x2 * x2
+        aqq = y0 * y0 + y1 * y1 + y2 * y2
+        a = x0 * y0 + x1 * y1 + x2 * y2
+        rot = abs(a) > tol * math.sqrt(abs(app)) * math.sqrt(abs(aqq))
+        asafe = a if rot else 1.0
+        zeta = (aqq - app) / (2.0 * asafe)
+        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
+        if not rot:
+            t = 0.0
+        # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r): two divisions
+        # side by side instead of three in a chain
+        r = math.sqrt(abs(1.0 + t * t))
+        sn = t / r
+        tau = t / (1.0 + r)
+        Z[ln] = x0 - sn * (y0 + tau * x0)
+        Z[8 + ln] = x1 - sn * (y1 + tau * x1)
+        Z[16 + ln] = x2 - sn * (y2 + tau * x2)
+        Z[24 + ln] = y0 + sn * (x0 - tau * y0)
+        Z[32 + ln] = y1 + sn * (x1 - tau * y1)
+        Z[40 + ln] = y2 + sn * (x2 - tau * y2)
+        v0 = Z[72 + ln]
+        v1 = Z[80 + ln]
+        v2 = Z[88 + ln]
+        w0 = Z[96 + ln]
+        w1 = Z[104 + ln]
+        w2 = Z[112 + ln]
+        Z[72 + ln] = v0 - sn * (w0 + tau * v0)
+        Z[80 + ln] = v1 - sn * (w1 + tau * v1)
+        Z[88 + ln] = v2 - sn * (w2 + tau * v2)
+        Z[96 + ln] = w0 + sn * (v0 - tau * w0)
+        Z[104 + ln] = w1 + sn * (v1 - tau * w1)
+        Z[112 + ln] = w2 + sn * (v2 - tau * w2)
+        rf[ln] += 1.0 if rot else 0.0
+
+
+@kernel
+def _swap_slots(Z, a, b, slot):
+    """Exchange column slots ``a`` and ``b`` (and their ``V`` rows) in every lane."""
+    half = Z.size // 2
+    for i in range(slot):
+        t = Z[a * slot + i]
+        Z[a * slot + i] = Z[b * slot + i]
+        Z[b * slot + i] = t
+        t = Z[half + a * slot + i]
+        Z[half + a * slot + i] = Z[half + b * slot + i]
+        Z[half + b * slot + i] = t
+
+
+@kernel
+def lane_sweeps_3x3(Z, slots, rf, lane_done, max_sweeps, tol):
+    """:func:`lane_sweeps` for eight ``3 x 3`` slices, one fused loop per pair.
+
+    ``Z`` (144 entries) holds three column slots of ``X`` then three of ``V``,
+    each slot three entries of eight lanes: entry ``j`` of slot ``s`` of lane
+    ``ln`` is ``Z[24 s + 8 j + ln]`` (``V`` at ``72 +``).  ``V`` is always
+    rotated (for values only it is scratch: cheaper than a branch).  The
+    pair step (:func:`_lane_pair_3x3`) works on slots 0 and 1 only; the slots
+    are exchanged between steps so that a sweep meets the three pairs
+    (slots ``[a, b, c]``: ``(a, b)``, exchange 1-2, ``(a, c)``, exchange 0-2,
+    ``(b, c)``).  ``slots[s]`` tracks which column is in slot ``s``.
+    ``rf`` gets the per-lane rotation counts of the last sweep; ``lane_done``
+    as in :func:`lane_sweeps`.  Entries must be scaled as for
+    :func:`lane_sweeps` (:func:`_lane_scale`).
+    """
+    nl = rf.size
+    slot = 3 * nl
+    for ln in range(nl):
+        lane_done[ln] = 0
+    for sweep in range(max_sweeps):
+        for ln in range(nl):
+            rf[ln] = 0.0
+        for step in range(3):
+            if step == 1:
+                _swap_slots(Z, 1, 2, slot)
+                slots[1], slots[2] = slots[2], slots[1]
+            elif step == 2:
+                _swap_slots(Z, 0, 2, slot)
+                slots[0], slots[2] = slots[2], slots[0]
+            _lane_pair_3x3(Z, rf, tol)
+        alldone = True
+        for ln in range(nl):
+            if lane_done[ln] == 0 and rf[ln] == 0.0:
+                lane_done[ln] = sweep + 1
+            alldone = alldone and lane_done[ln] > 0
+        if alldone:
+            break
+
+
+@kernel
+def _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
+                   Z, slots, rf, lane_done, G, W, norms, order, valid):
+    """:func:`_run_lanes` for ``3 x 3`` slices: loads straight into the lane
+    buffer, iterates with :func:`lane_sweeps_3x3`, and writes each slice's
+    ``s``, ``U`` (normalized columns) and ``V^T`` straight from its lane.  A
+    slice with a zero column goes through :func:`_finish_slice`, which
+    completes ``U`` to orthonormal columns."""
+    L = LANES
+    eps = float(np.finfo(Z.dtype).eps)
+    for ln in range(L):
+        if ln < count:
+            A = A3[idx[ln]]
+            f1, f2 = _scale_factors(exps[ln])
+            for s in range(3):
+                for j in range(3):
+                    Z[3 * L * s + L * j + ln] = (A[j, s] * f1) * f2
+        else:
+            for s in range(3):
+                for j in range(3):
+                    Z[3 * L * s + L * j + ln] = 0.0
+        for s in range(3):
+            for j in range(3):
+                Z[9 * L + 3 * L * s + L * j + ln] = 1.0 if s == j else 0.0
+    for s in range(3):
+        slots[s] = s
+    lane_sweeps_3x3(Z, slots, rf, lane_done, max_sweeps, math.sqrt(3.0) * eps)
+    for ln in range(count):
+        i0 = idx[ln]
+        U = U3[i0]
+        s = S2[i0]
+        Vt = Vt3[i0]
+        if lane_done[ln] == 0:
+            info[i0] = NOT_CONVERGED
+            _fail(U, s, Vt)
+            continue
+        info[i0] = OK
+        # norms by slot, in the order of the original columns (ties keep it)
+        for i in range(3):
+            acc = 0.0
+            for j in range(3):
+                acc += Z[3 * L * i + L * j + ln] * Z[3 * L * i + L * j + ln]
+            norms[slots[i]] = math.sqrt(acc)
+        if norms[0] == 0.0 or norms[1] == 0.0 or norms[2] == 0.0:
+            for i in range(3):
+                for j in range(3):
+                    G[slots[i], j] = Z[3 * L * i + L * j + ln]
+                    if compute_uv:
+                        W[slots[i], j] = Z[9 * L + 3 * L * i + L * j + ln]
+            _finish_slice(A3[i0], U, s, Vt, compute_uv, exps[ln], G, W, norms, order, valid)
+            continue
+        # stable descending order of three (bubble network, strict compares)
+        o0, o1, o2 = 0, 1, 2
+        if norms[o0] < norms[o1]:
+            o0, o1 = o1, o0
+        if norms[o1] < norms[o2]:
+            o1, o2 = o2, o1
+        if norms[o0] < norms[o1]:
+            o0, o1 = o1, o0
+        order[0] = o0
+        order[1] = o1
+        order[2] = o2
+        e = exps[ln]
+        for i in range(3):
+            s[i] = _scaled(norms[order[i]], -e)
+        if compute_uv:
+            for i in range(3):
+                r = order[i]
+                # the slot holding column r
+                sl = 0 if slots[0] == r else (1 if slots[1] == r else 2)
+                nrm = norms[r]
+                for j in range(3):
+                    U[j, i] = Z[3 * L * sl + L * j + ln] / nrm
+                    Vt[i, j] = Z[9 * L + 3 * L * sl + L * j + ln]
+
 @parallel_kernel
 def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt3, info):
     """SVD of every slice of ``A3`` (``(b, m, n)``) into preallocated outputs.
@@ -457,6 +643,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
     # float32 2^-74), so plain sums of squares lose nothing; slices spread wider
     # take the scalar path, whose norms and cosines are kept in scaled form
     small = math.ldexp(1.0, int(0.3 * fi.minexp))
+    fused3 = m == 3 and n == 3
     for c in prange(nchunks):
         lo = (b * c) // nchunks
         hi = (b * (c + 1)) // nchunks
@@ -468,6 +655,10 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
         valid = np.empty(max(nq, 1), np.bool_)
         GL = np.empty((k, LANES * l), A3.dtype)
         WL = np.empty((kw, LANES * kw), A3.dtype)
+        # 3x3 lane buffer (see lane_sweeps_3x3)
+        Z = np.empty(18 * LANES if fused3 else 0, A3.dtype)
+        slots = np.empty(3, np.int64)
+        rf = np.empty(LANES)
         d = np.empty((k, LANES))
         apq = np.empty(LANES)
         lane_rot = np.empty(LANES, np.int64)
@@ -502,12 +693,20 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             exps[count] = e
             count += 1
             if count == LANES:
-                _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                           GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
+                if fused3:
+                    _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
+                                   Z, slots, rf, lane_done, G, W, norms, order, valid)
+                else:
+                    _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
+                               GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
                 count = 0
         if count > 0:
-            _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                       GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
+            if fused3:
+                _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
+                               Z, slots, rf, lane_done, G, W, norms, order, valid)
+            else:
+                _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
+                           GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
 
 
 def svd_batched(A3, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
