@@ -21,7 +21,8 @@ from scipy.sparse.linalg import LinearOperator
 
 from .kernels import lanczos as _lz
 from .kernels.blas import gemm, gemv
-from .kernels.sparse import csr_matmat, csr_matvec
+from .kernels.sparse import (balanced_chunks, coo_bidiag_products, coo_matvec, coo_rmatvec,
+                             csr_matmat, row_of_entry)
 
 __all__ = ["svds", "randomized_svd", "SvdsReport"]
 
@@ -59,20 +60,33 @@ class _Operand:
     ``mv(x, out)``: ``out <- W x``; ``rmv(y, out)``: ``out <- W^T y``;
     ``mm(X)``: ``W X`` for a C-contiguous ``(n, b)`` block, and ``rmm`` likewise,
     where ``W`` is the working matrix, tall (``m >= n``).
+    ``bidiag(x, beta, y_prev, y, z)``: the two products of a Golub-Kahan step,
+    ``y <- W x - beta y_prev`` and ``z <- W^T y``, returning ``||y||`` (one pass
+    over the entries for a sparse ``W``).
     """
 
     def __init__(self, A, transpose):
         self.transpose = transpose
-        if isinstance(A, LinearOperator):
-            self._linop(A)
-        elif _sparse.issparse(A):
-            self._csr(A)
+        if _sparse.issparse(A) and not isinstance(A, LinearOperator):
+            self._sparse(A, transpose)
         else:
-            self._dense(A)
-        if transpose:
-            self.mv, self.rmv = self.rmv, self.mv
-            self.mm, self.rmm = self.rmm, self.mm
+            if isinstance(A, LinearOperator):
+                self._linop(A)
+            else:
+                self._dense(A)
+            if transpose:
+                self.mv, self.rmv = self.rmv, self.mv
+                self.mm, self.rmm = self.rmm, self.mm
+            self.bidiag = self._bidiag
         self.m, self.n = (A.shape[1], A.shape[0]) if transpose else A.shape
+
+    def _bidiag(self, x, beta, y_prev, y, z):
+        self.mv(x, y)
+        if beta != 0.0:
+            _lz.axpy(-beta, y_prev, y)
+        alpha = _lz.norm2(y)
+        self.rmv(y, z)
+        return alpha
 
     def _dense(self, A):
         A = np.ascontiguousarray(A, dtype=np.float64)
@@ -96,30 +110,45 @@ class _Operand:
 
         self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
 
-    def _csr(self, A):
-        # one conversion per orientation (see fastsvd.kernels.sparse): CSR of A
-        # and CSR of A^T (= CSC of A), so both products are row-parallel gathers
-        rows = _csr_arrays(A.tocsr())
-        cols = _csr_arrays(A.tocsc())
-        m, n = A.shape
+    def _sparse(self, A, transpose):
+        # CSR of the working matrix W (CSC of A when W = A^T), plus the row index
+        # of every entry: vector products loop over the entries (see
+        # fastsvd.kernels.sparse), both directions from these arrays; the CSR of
+        # W^T is built only if a block product with W^T is asked for
+        rows_w = _csr_arrays(A.tocsc() if transpose else A.tocsr())
+        indptr, cols, data = rows_w
+        m, n = len(indptr) - 1, (A.shape[0] if transpose else A.shape[1])
+        entry_row = np.empty(len(cols), dtype=cols.dtype)
+        row_of_entry(indptr, entry_row)
+        bounds = np.empty(_CHUNKS + 1, dtype=indptr.dtype)
+        balanced_chunks(indptr, bounds)
+        parts = np.empty((_CHUNKS, n))
+        sums = np.empty(_CHUNKS)
+        coo = (indptr, entry_row, cols, data, bounds)
+        cols_w = []
 
         def mv(x, out):
-            csr_matvec(*rows, x, out)
+            coo_matvec(*coo, x, out)
 
         def rmv(y, out):
-            csr_matvec(*cols, y, out)
+            coo_rmatvec(*coo, y, parts, out)
+
+        def bidiag(x, beta, y_prev, y, z):
+            return coo_bidiag_products(*coo, x, beta, y_prev, y, parts, sums, z)
 
         def mm(X):
             Y = np.empty((m, X.shape[1]))
-            csr_matmat(*rows, X, Y)
+            csr_matmat(*rows_w, X, Y)
             return Y
 
         def rmm(X):
+            if not cols_w:
+                cols_w.append(_csr_arrays(A.tocsr() if transpose else A.tocsc()))
             Y = np.empty((n, X.shape[1]))
-            csr_matmat(*cols, X, Y)
+            csr_matmat(*cols_w[0], X, Y)
             return Y
 
-        self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
+        self.mv, self.rmv, self.mm, self.rmm, self.bidiag = mv, rmv, mm, rmm, bidiag
 
     def _linop(self, A):
         m, n = A.shape
@@ -139,6 +168,13 @@ class _Operand:
                                         dtype=np.float64)
 
         self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
+
+
+#: row chunks of a sparse operand's vector products: a fixed number, so the
+#: partial sums of ``W^T y`` add up in the same order whatever the thread count
+#: (reproducible results); 8 keeps up to 8 threads busy, and its workspace
+#: (8 short vectors) is smaller than the Lanczos basis (ncv + 1 of them)
+_CHUNKS = 8
 
 
 def _csr_arrays(C):
@@ -269,9 +305,10 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
     Parameters
     ----------
     A : ndarray, scipy.sparse array or matrix (any format), or LinearOperator
-        Real ``M x N`` operand.  Sparse input is converted once to CSR and CSC
-        and multiplied by parallel kernels; a LinearOperator is used through
-        ``matvec``/``rmatvec`` (and ``matmat``/``rmatmat`` for the final
+        Real ``M x N`` operand.  Sparse input is converted once to CSR
+        (of the tall orientation) and multiplied by parallel kernels, both
+        products of a Lanczos step in one pass over the entries; a
+        LinearOperator is used through ``matvec``/``rmatvec`` (and ``matmat``/``rmatmat`` for the final
         residuals).  Computation is in float64; float32 input gives float32 output.
     k : int, default 6
         Number of triplets, ``0 < k < min(M, N)``.
@@ -441,10 +478,10 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
     # 1. workspace: bases as rows, two of each so a restart can rotate into the other
     V, V2 = np.zeros((ncv + 1, n)), np.zeros((ncv + 1, n))
     U, U2 = (np.zeros((ncv, m)), np.zeros((ncv, m))) if full else (None, None)
-    u_prev, u_cur = np.zeros(m), np.zeros(m)
+    y_prev, y = np.zeros(m), np.zeros(m)
     B = np.zeros((ncv, ncv))
     coef = np.zeros(ncv + 1)
-    u = np.empty(m)
+    u = np.empty(m) if full else None
     w = np.empty(n)
     x = np.empty(n)
     start = rng.standard_normal(n) if v0 is None else np.array(v0, dtype=np.float64)
@@ -467,33 +504,34 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
             if full:
                 op.mv(V[j], u)
                 alpha = _lz.orthogonalize(U, j, u, coef)
-            else:
-                if j == l and l > 0:
-                    # u = A (v_l - V_l S_l^{-1} rho): the restart coupling in one product
-                    _lz.combine_rows(V, l, B[:l, l] / kept, x)
-                    op.mv(x, u)
+                products += 1
+                # breakdown floor: below sqrt(dim) eps ||A|| the new vector is rounding
+                # noise of the product, i.e. A v_j lies in span(U[:j]) (rank deficiency)
+                if alpha <= math.sqrt(m) * eps * norm_est or alpha == 0.0:
+                    alpha = 0.0
+                    _random_orthonormal(U, j, u, coef, rng)
                 else:
-                    op.mv(V[j], u)
-                    if j > 0:
-                        _lz.axpy(-B[j - 1, j], u_prev, u)
-                alpha = _lz.norm2(u)
-                if alpha <= semi * norm_est:
+                    _lz.store_normalized(U, j, u, alpha)
+                B[j, j] = alpha
+                op.rmv(U[j], w)
+            else:
+                # the left vectors are kept unnormalized (u_j = y_j / alpha_j), so
+                # the recurrence's coefficient is beta_{j-1} / alpha_{j-1}
+                if j == l and l > 0:
+                    # y = A (v_l - V_l S_l^{-1} rho): the restart coupling in one product
+                    _lz.combine_rows(V, l, B[:l, l] / kept, x)
+                    alpha = op.bidiag(x, 0.0, y_prev, y, w)
+                else:
+                    coupling = B[j - 1, j] / B[j - 1, j - 1] if j > 0 else 0.0
+                    alpha = op.bidiag(V[j], coupling, y_prev, y, w)
+                products += 1
+                # (covers the breakdown floor of the full branch: sqrt(m) eps < semi)
+                if alpha <= semi * norm_est or alpha == 0.0:
                     info["need_full"] = True
                     return None, None, None, info
-            products += 1
-            # breakdown floor: below sqrt(dim) eps ||A|| the new vector is rounding
-            # noise of the product, i.e. A v_j lies in span(U[:j]) (rank deficiency)
-            if alpha <= math.sqrt(m) * eps * norm_est or alpha == 0.0:
-                alpha = 0.0
-                _random_orthonormal(U, j, u, coef, rng)
-                u_cur[:] = U[j]
-            elif full:
-                _lz.store_normalized(U, j, u, alpha)
-                u_cur[:] = U[j]
-            else:
-                _lz.store_normalized(u_cur[None, :], 0, u, alpha)
-            B[j, j] = alpha
-            op.rmv(u_cur, w)
+                B[j, j] = alpha
+                y_prev, y = y, y_prev
+                _lz.local_right_step(w, alpha, V[j])
             beta = _lz.orthogonalize(V, j + 1, w, coef)
             if beta <= math.sqrt(n) * eps * max(norm_est, alpha) or beta == 0.0:
                 beta = 0.0
@@ -506,7 +544,6 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
             if j + 1 < ncv:
                 B[j, j + 1] = beta
             norm_est = max(norm_est, alpha, beta)
-            u_prev, u_cur = u_cur, u_prev
         # 3. SVD of the projected matrix and the residual estimates
         X, S, Y = _small_svd(B, bidiagonal=(l == 0))
         norm_est = max(norm_est, S[0])

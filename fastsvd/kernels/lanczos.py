@@ -234,3 +234,14 @@ def axpy(a, x, y):
     """``y <- y + a x`` (xAXPY), the local Lanczos recurrence."""
     for t in range(y.shape[0]):
         y[t] += a * x[t]
+
+
+@kernel
+def local_right_step(w, alpha, v):
+    """``w <- w / alpha - alpha v``: from ``A^T y`` with ``y = alpha u_j`` unnormalized
+    to the one-sided recurrence's ``A^T u_j - alpha_j v_j`` (its component along
+    every earlier right vector vanishes in exact arithmetic, so one
+    Gram-Schmidt pass then removes only rounding and DGKS rarely repeats it)."""
+    inv = 1.0 / alpha
+    for t in range(w.shape[0]):
+        w[t] = w[t] * inv - alpha * v[t]
