@@ -391,17 +391,20 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
 
     # 1. Lanczos bidiagonalization with thick restarts on the tall working matrix W
     state = rng.bit_generator.state
+    # the long side's vectors are made in the layout the caller gets: columns
+    # of u (m, k) when A is tall, rows of vh when A is wide
     Uw, s, Vw, info = _thick_restart_gkl(op, k, ncv, tol, which == "LM", v0, maxiter, rng,
-                                         reorth == "full")
+                                         reorth == "full", not transpose)
     if info["need_full"]:
         # the one-sided recurrence met (near) rank deficiency: rerun with both
         # bases stored and reorthogonalized, from the same start
         rng.bit_generator.state = state
         Uw, s, Vw, info = _thick_restart_gkl(op, k, ncv, tol, which == "LM", v0, maxiter,
-                                             rng, True)
+                                             rng, True, not transpose)
     # 2. explicit residuals, if asked (in W's orientation, swapped back below)
     if return_residuals:
-        r_av, r_atu = _explicit_residuals(op, Uw, s, Vw)
+        r_av, r_atu = _explicit_residuals(op, Uw if transpose else np.ascontiguousarray(Uw.T),
+                                          s, Vw)
         if transpose:
             r_av, r_atu = r_atu, r_av
     elif not info["converged"]:
@@ -409,17 +412,14 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
             f"svds: {info['unconverged']} of k={k} singular triplets did not reach "
             f"tol={tol:.3g} within maxiter={maxiter} restart cycles "
             f"(ncv={ncv}); increase maxiter or ncv, or pass return_residuals=True.")
-    # 3. ascending order and the caller's orientation (W = A^T when A is wide)
-    order = np.argsort(s, kind="stable")
-    s = s[order].astype(out_dtype)
-    u_w = Uw[order].T
-    v_w = Vw[order]
-    u, vh = (v_w.T, u_w.T) if transpose else (u_w, v_w)
+    # 3. the caller's orientation (W = A^T when A is wide); s is ascending already
+    s = s.astype(out_dtype)
+    u, vh = (Vw.T, Uw) if transpose else (Uw, Vw)
     u = np.ascontiguousarray(u, dtype=out_dtype)
     vh = np.ascontiguousarray(vh, dtype=out_dtype)
     report = None
     if return_residuals:
-        report = SvdsReport(r_av[order], r_atu[order], info["norm"], tol, info["converged"],
+        report = SvdsReport(r_av, r_atu, info["norm"], tol, info["converged"],
                             info["restarts"], info["products"])
     if not rsv:
         return (s, report) if return_residuals else s
@@ -453,11 +453,12 @@ def _small_svd(B, bidiagonal):
     return X, S, Yt.T
 
 
-def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
+def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_columns):
     """Thick-restarted Golub-Kahan-Lanczos (Baglama & Reichel 2005, alg. 2.1-2.3).
 
     Returns ``(U, s, V, info)`` with the ``k`` wanted triplets of the working
-    matrix as rows of ``U`` (k, m) and ``V`` (k, n).
+    matrix, ``s`` ascending, as rows of ``V`` (k, n) and of ``U`` (k, m), or
+    as columns of ``U`` (m, k) with ``u_columns``.
 
     With ``full`` the left basis is stored and reorthogonalized like the right
     one.  Without it (one-sided, Simon & Zha 2000) the left basis is *implicit*:
@@ -572,23 +573,33 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full):
         restarts += 1
     info.update(converged=converged, unconverged=unconverged, norm=norm_est,
                 restarts=restarts, products=products)
-    # 5. the wanted Ritz vectors
+    # 5. the wanted Ritz vectors, in ascending order of the singular values
+    #    (SciPy's), each basis rotated once by the permuted small factors
+    if full:
+        order = np.argsort(S[wanted], kind="stable")
+        _lz.rotate_basis(V, ncv, np.ascontiguousarray(Y[:, wanted[order]]), V2)
+        _lz.rotate_basis(U, ncv, np.ascontiguousarray(X[:, wanted[order]]), U2)
+        Ur = np.ascontiguousarray(U2[:k].T) if u_columns else U2[:k].copy()
+        return Ur, S[wanted[order]].copy(), V2[:k].copy(), info
     _lz.rotate_basis(V, ncv, np.ascontiguousarray(Y[:, wanted]), V2)
     Vk = V2[:k].copy()
-    if full:
-        _lz.rotate_basis(U, ncv, np.ascontiguousarray(X[:, wanted]), U2)
-        return U2[:k].copy(), S[wanted].copy(), Vk, info
     # Rayleigh-Ritz on span(Vk): A Vk = Q R (tall thin QR), R = X diag(s) Y^T,
     # so u = Q X and v = Vk^T Y, orthonormal to working precision
     from . import svd  # the lead's public dense SVD, on the k x k factor
     from .kernels.randomized import cholesky_qr2
     Q, R = cholesky_qr2(op.mm(np.ascontiguousarray(Vk.T)))
     X, s, Yt = svd(R, full_matrices=False)
-    Ur = np.empty((k, m))
-    gemm(1.0, np.ascontiguousarray(X), Q, 0.0, Ur, True, True)
+    order = np.argsort(s, kind="stable")
+    X = np.ascontiguousarray(X[:, order])
+    if u_columns:  # (m, k), the caller's u: no transposing copy of the long side
+        Ur = np.empty((m, k))
+        gemm(1.0, Q, X, 0.0, Ur)
+    else:
+        Ur = np.empty((k, m))
+        gemm(1.0, X, Q, 0.0, Ur, True, True)
     Vr = np.empty_like(Vk)
-    gemm(1.0, np.ascontiguousarray(Yt), Vk, 0.0, Vr)
-    return Ur, s, Vr, info
+    gemm(1.0, np.ascontiguousarray(Yt[order]), Vk, 0.0, Vr)
+    return Ur, s[order], Vr, info
 
 
 def _random_orthonormal(Q, j, x, coef, rng):
