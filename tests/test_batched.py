@@ -169,3 +169,34 @@ def test_empty_batches():
         assert info.shape == (b,)
     U, S, Vt, info = svd_batched(np.zeros((2, 3, 0)), True, True)
     np.testing.assert_array_equal(U, np.broadcast_to(np.eye(3), (2, 3, 3)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_3x3_lanes_across_ranges(dtype):
+    """The fused 3x3 lane kernel compares squares (``a_pq^2 > tol^2 a_pp a_qq``),
+    valid for entries spanning up to 2^(0.2 minexp) of the largest: slices at
+    both sides of that bound (and huge, tiny, graded, rank-deficient ones)
+    must all come out as SVDs, and their results must not depend on their
+    neighbours in the group."""
+    rng = np.random.default_rng(6)
+    fi = np.finfo(dtype)
+    edge = 2.0 ** (0.2 * fi.minexp)
+    A = rng.standard_normal((40, 3, 3))
+    A[0] *= np.array([1.0, edge * 4, edge * 4])        # columns just inside the bound
+    A[1] *= np.array([1.0, edge / 4, edge / 4])        # just outside: scalar path
+    A[2] *= np.array([[1.0], [edge * 4], [edge * 4]])  # graded rows
+    A[3] = np.diag([1.0, edge * 2, edge / 2])
+    A[4] *= float(fi.max) / 8
+    A[5] *= float(fi.tiny) * 4
+    A[6, :, 2] = A[6, :, 0]                            # two equal columns
+    A[7] = 0.0
+    A[8] = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 0.5])
+    A = A.astype(dtype)
+    U, S, Vt, info = svd_batched(A)
+    assert np.all(info == 0)
+    for i in range(40):
+        assert_svd(A[i], U[i], S[i], Vt[i])
+    for i in (0, 1, 3, 5, 39):
+        u, s, vt, _ = svd_batched(A[i:i + 1])
+        np.testing.assert_array_equal(S[i], s[0])
+        np.testing.assert_array_equal(U[i], u[0])

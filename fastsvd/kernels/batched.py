@@ -32,6 +32,11 @@ NOT_FINITE = 2
 #: registers or one AVX-512 register (measured 2026-11-23: 8 beat 4 on 8x8 and 32x32)
 LANES = 8
 
+#: 3x3 matrices iterated together: their fused pair step is a chain of
+#: divisions and square roots, and sixteen lanes (four AVX2 vectors) keep more
+#: of it in flight than eight
+LANES3 = 16
+
 #: chunks per thread: enough to even out slices that need more sweeps, few
 #: enough that the per-chunk workspace allocation is negligible
 CHUNKS_PER_THREAD = 8
@@ -204,27 +209,39 @@ def _slice_jacobi(A, U, s, Vt, compute_uv, max_sweeps, G, W, norms, order, hist,
 
 
 @kernel
-def _lane_scale(A, small):
-    """Exponent ``e`` that puts ``max|2^e a_ij| sqrt(max(m, n))`` in ``[1/2, 1)``,
-    or ``None``-like ``-100000`` when the slice does not suit the lane kernel:
-    some nonzero entry would then be below ``small``, where squares and products
-    of squares start to lose digits (the scalar path scales those)."""
-    m, n = A.shape
+def _scan_slice(A3, i, small, root_exp):
+    """Status and lane scaling of slice ``i`` in one pass, indexing ``A3`` directly
+    (a view per slice costs atomic reference counts, measured on 3x3 stacks).
+
+    Returns ``(NOT_FINITE, 0)`` for a NaN or Inf entry, ``(OK, e)`` with ``e``
+    the exponent that puts ``max|2^e a_ij| sqrt(max(m, n))`` in ``[1/2, 1)``
+    (``root_exp`` is the binary exponent of ``sqrt(max(m, n))``), or
+    ``(NOT_CONVERGED, 0)`` when the slice does not suit the lane kernels: some
+    nonzero entry would then be below ``small``, where squares and products
+    of squares start to lose digits (the scalar path scales those).
+    """
+    m = A3.shape[1]
+    n = A3.shape[2]
     amax = 0.0
     amin = np.inf
-    for i in range(m):
+    for r in range(m):
         for j in range(n):
-            a = abs(A[i, j])
+            a = abs(A3[i, r, j])
+            # NaN fails every comparison: caught by the finiteness test below
             if a > amax:
                 amax = a
             if a != 0.0 and a < amin:
                 amin = a
+            if not a <= np.inf:
+                return NOT_FINITE, 0
+    if amax == np.inf:
+        return NOT_FINITE, 0
     if amax == 0.0:
-        return 0
-    e = -(math.frexp(amax)[1] + math.frexp(math.sqrt(max(m, n)))[1])
+        return OK, 0
+    e = -(math.frexp(amax)[1] + root_exp)
     if _scaled(amin, e) < small:
-        return -100000
-    return e
+        return NOT_CONVERGED, 0
+    return OK, e
 
 
 @kernel
@@ -323,7 +340,7 @@ def lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps, tol, rooteps
     orthogonal gets ``t = 0``: the identity), and a pair's rows are rotated
     when any lane needs it.  Row-cyclic order (de Rijk's pivoting would
     differ between lanes).  Entries must be scaled into ``[small, 1]``
-    (:func:`_lane_scale`) so squared norms neither over- nor underflow.
+    (:func:`_scan_slice`) so squared norms neither over- nor underflow.
 
     ``lane_done[lane]`` is set
     to the sweep (1-based) that rotated nothing in that lane, 0 if the cap
@@ -431,8 +448,8 @@ def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
 
 
 @kernel
-def _lane_pair_3x3(Z, rf, tol):
-    """One Jacobi step on the column slots 0 and 1 of eight ``3 x 3`` slices.
+def _lane_pair_3x3(Z, rf, tol2):
+    """One Jacobi step on the column slots 0 and 1 of ``LANES3`` ``3 x 3`` slices.
 
     ``Z`` is the flat lane buffer of :func:`lane_sweeps_3x3`.  For each lane the
     loop does everything at once: the three inner products from the current
@@ -446,20 +463,28 @@ def _lane_pair_3x3(Z, rf, tol):
     measured 2026-11-23).  The trip count is read from ``rf`` so that the
     loop is vectorized, not unrolled.
     """
+    L = LANES3
+    # (float32 entries are worked on in float64, where the range argument
+    # for the squares below holds; the stores round back)
     for ln in range(rf.size):
-        x0 = Z[ln]
-        x1 = Z[8 + ln]
-        x2 = Z[16 + ln]
-        y0 = Z[24 + ln]
-        y1 = Z[32 + ln]
-        y2 = Z[40 + ln]
+        x0 = float(Z[ln])
+        x1 = float(Z[L + ln])
+        x2 = float(Z[2 * L + ln])
+        y0 = float(Z[3 * L + ln])
+        y1 = float(Z[4 * L + ln])
+        y2 = float(Z[5 * L + ln])
         app = x0 * x0 + x1 * x1 + x2 * x2
         aqq = y0 * y0 + y1 * y1 + y2 * y2
         a = x0 * y0 + x1 * y1 + x2 * y2
-        rot = abs(a) > tol * math.sqrt(abs(app)) * math.sqrt(abs(aqq))
-        asafe = a if rot else 1.0
-        zeta = (aqq - app) / (2.0 * asafe)
-        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
+        # |cos| > tol without square roots: the slices here have entries in
+        # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
+        rot = a * a > tol2 * app * aqq
+        # Rutishauser's t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
+        # zeta = (a_qq - a_pp) / (2 a_pq), with numerator and denominator times
+        # 2 |a_pq|: no division for zeta, and no overflow of zeta^2 (the
+        # entries are at most 1, and 4 a_pq^2 >= 4 tol2 a_pp a_qq is normal)
+        dd = aqq - app
+        t = (2.0 * a * math.copysign(1.0, dd)) / (abs(dd) + math.sqrt(abs(dd * dd + 4.0 * a * a)))
         if not rot:
             t = 0.0
         # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r): two divisions
@@ -468,54 +493,55 @@ def _lane_pair_3x3(Z, rf, tol):
         sn = t / r
         tau = t / (1.0 + r)
         Z[ln] = x0 - sn * (y0 + tau * x0)
-        Z[8 + ln] = x1 - sn * (y1 + tau * x1)
-        Z[16 + ln] = x2 - sn * (y2 + tau * x2)
-        Z[24 + ln] = y0 + sn * (x0 - tau * y0)
-        Z[32 + ln] = y1 + sn * (x1 - tau * y1)
-        Z[40 + ln] = y2 + sn * (x2 - tau * y2)
-        v0 = Z[72 + ln]
-        v1 = Z[80 + ln]
-        v2 = Z[88 + ln]
-        w0 = Z[96 + ln]
-        w1 = Z[104 + ln]
-        w2 = Z[112 + ln]
-        Z[72 + ln] = v0 - sn * (w0 + tau * v0)
-        Z[80 + ln] = v1 - sn * (w1 + tau * v1)
-        Z[88 + ln] = v2 - sn * (w2 + tau * v2)
-        Z[96 + ln] = w0 + sn * (v0 - tau * w0)
-        Z[104 + ln] = w1 + sn * (v1 - tau * w1)
-        Z[112 + ln] = w2 + sn * (v2 - tau * w2)
+        Z[L + ln] = x1 - sn * (y1 + tau * x1)
+        Z[2 * L + ln] = x2 - sn * (y2 + tau * x2)
+        Z[3 * L + ln] = y0 + sn * (x0 - tau * y0)
+        Z[4 * L + ln] = y1 + sn * (x1 - tau * y1)
+        Z[5 * L + ln] = y2 + sn * (x2 - tau * y2)
+        v0 = float(Z[9 * L + ln])
+        v1 = float(Z[10 * L + ln])
+        v2 = float(Z[11 * L + ln])
+        w0 = float(Z[12 * L + ln])
+        w1 = float(Z[13 * L + ln])
+        w2 = float(Z[14 * L + ln])
+        Z[9 * L + ln] = v0 - sn * (w0 + tau * v0)
+        Z[10 * L + ln] = v1 - sn * (w1 + tau * v1)
+        Z[11 * L + ln] = v2 - sn * (w2 + tau * v2)
+        Z[12 * L + ln] = w0 + sn * (v0 - tau * w0)
+        Z[13 * L + ln] = w1 + sn * (v1 - tau * w1)
+        Z[14 * L + ln] = w2 + sn * (v2 - tau * w2)
         rf[ln] += 1.0 if rot else 0.0
 
 
 @kernel
-def _swap_slots(Z, a, b, slot):
-    """Exchange column slots ``a`` and ``b`` (and their ``V`` rows) in every lane."""
+def _shift_slots(Z, slot):
+    """Slots ``[a, b, c]`` become ``[b, c, a]`` (columns and their ``V`` rows), every lane."""
     half = Z.size // 2
-    for i in range(slot):
-        t = Z[a * slot + i]
-        Z[a * slot + i] = Z[b * slot + i]
-        Z[b * slot + i] = t
-        t = Z[half + a * slot + i]
-        Z[half + a * slot + i] = Z[half + b * slot + i]
-        Z[half + b * slot + i] = t
+    for h in range(0, Z.size, half):
+        for i in range(slot):
+            t = Z[h + i]
+            Z[h + i] = Z[h + slot + i]
+            Z[h + slot + i] = Z[h + 2 * slot + i]
+            Z[h + 2 * slot + i] = t
 
 
 @kernel
-def lane_sweeps_3x3(Z, slots, rf, lane_done, max_sweeps, tol):
-    """:func:`lane_sweeps` for eight ``3 x 3`` slices, one fused loop per pair.
+def lane_sweeps_3x3(Z, rf, lane_done, max_sweeps, tol2):
+    """:func:`lane_sweeps` for ``LANES3`` ``3 x 3`` slices, one fused loop per pair.
 
-    ``Z`` (144 entries) holds three column slots of ``X`` then three of ``V``,
-    each slot three entries of eight lanes: entry ``j`` of slot ``s`` of lane
-    ``ln`` is ``Z[24 s + 8 j + ln]`` (``V`` at ``72 +``).  ``V`` is always
+    ``Z`` (``18 L`` entries, ``L = LANES3``) holds three column slots of ``X``
+    then three of ``V``, each slot three entries of ``L`` lanes: entry ``j`` of
+    slot ``s`` of lane ``ln`` is ``Z[3 L s + L j + ln]`` (``V`` at ``9 L +``).  ``V`` is always
     rotated (for values only it is scratch: cheaper than a branch).  The
     pair step (:func:`_lane_pair_3x3`) works on slots 0 and 1 only; the slots
-    are exchanged between steps so that a sweep meets the three pairs
-    (slots ``[a, b, c]``: ``(a, b)``, exchange 1-2, ``(a, c)``, exchange 0-2,
-    ``(b, c)``).  ``slots[s]`` tracks which column is in slot ``s``.
+    are shifted cyclically after each step, so a sweep meets the pairs
+    ``(0, 1), (1, 2), (2, 0)`` and ends with every column back in its slot.
+    (Exchanging slots instead, for the row-cyclic ``(0, 1), (0, 2), (1, 2)``,
+    leaves them permuted and the order changes from sweep to sweep: 5.97
+    sweeps instead of 4.96 for the slowest of eight Gaussian lanes.)
     ``rf`` gets the per-lane rotation counts of the last sweep; ``lane_done``
     as in :func:`lane_sweeps`.  Entries must be scaled as for
-    :func:`lane_sweeps` (:func:`_lane_scale`).
+    :func:`lane_sweeps` (:func:`_scan_slice`).
     """
     nl = rf.size
     slot = 3 * nl
@@ -525,13 +551,8 @@ def lane_sweeps_3x3(Z, slots, rf, lane_done, max_sweeps, tol):
         for ln in range(nl):
             rf[ln] = 0.0
         for step in range(3):
-            if step == 1:
-                _swap_slots(Z, 1, 2, slot)
-                slots[1], slots[2] = slots[2], slots[1]
-            elif step == 2:
-                _swap_slots(Z, 0, 2, slot)
-                slots[0], slots[2] = slots[2], slots[0]
-            _lane_pair_3x3(Z, rf, tol)
+            _lane_pair_3x3(Z, rf, tol2)
+            _shift_slots(Z, slot)
         alldone = True
         for ln in range(nl):
             if lane_done[ln] == 0 and rf[ln] == 0.0:
@@ -543,21 +564,21 @@ def lane_sweeps_3x3(Z, slots, rf, lane_done, max_sweeps, tol):
 
 @kernel
 def _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                   Z, slots, rf, lane_done, G, W, norms, order, valid):
+                   Z, rf, lane_done, G, W, norms, order, valid):
     """:func:`_run_lanes` for ``3 x 3`` slices: loads straight into the lane
     buffer, iterates with :func:`lane_sweeps_3x3`, and writes each slice's
     ``s``, ``U`` (normalized columns) and ``V^T`` straight from its lane.  A
     slice with a zero column goes through :func:`_finish_slice`, which
     completes ``U`` to orthonormal columns."""
-    L = LANES
+    L = LANES3
     eps = float(np.finfo(Z.dtype).eps)
     for ln in range(L):
         if ln < count:
-            A = A3[idx[ln]]
+            i0 = idx[ln]
             f1, f2 = _scale_factors(exps[ln])
             for s in range(3):
                 for j in range(3):
-                    Z[3 * L * s + L * j + ln] = (A[j, s] * f1) * f2
+                    Z[3 * L * s + L * j + ln] = (A3[i0, j, s] * f1) * f2
         else:
             for s in range(3):
                 for j in range(3):
@@ -565,32 +586,29 @@ def _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, cou
         for s in range(3):
             for j in range(3):
                 Z[9 * L + 3 * L * s + L * j + ln] = 1.0 if s == j else 0.0
-    for s in range(3):
-        slots[s] = s
-    lane_sweeps_3x3(Z, slots, rf, lane_done, max_sweeps, math.sqrt(3.0) * eps)
+    # tol = sqrt(3) eps, squared
+    lane_sweeps_3x3(Z, rf, lane_done, max_sweeps, 3.0 * eps * eps)
     for ln in range(count):
+        # slices indexed directly, not through views (atomic reference counts)
         i0 = idx[ln]
-        U = U3[i0]
-        s = S2[i0]
-        Vt = Vt3[i0]
         if lane_done[ln] == 0:
             info[i0] = NOT_CONVERGED
-            _fail(U, s, Vt)
+            _fail(U3[i0], S2[i0], Vt3[i0])
             continue
         info[i0] = OK
-        # norms by slot, in the order of the original columns (ties keep it)
         for i in range(3):
             acc = 0.0
             for j in range(3):
                 acc += Z[3 * L * i + L * j + ln] * Z[3 * L * i + L * j + ln]
-            norms[slots[i]] = math.sqrt(acc)
+            norms[i] = math.sqrt(acc)
         if norms[0] == 0.0 or norms[1] == 0.0 or norms[2] == 0.0:
             for i in range(3):
                 for j in range(3):
-                    G[slots[i], j] = Z[3 * L * i + L * j + ln]
+                    G[i, j] = Z[3 * L * i + L * j + ln]
                     if compute_uv:
-                        W[slots[i], j] = Z[9 * L + 3 * L * i + L * j + ln]
-            _finish_slice(A3[i0], U, s, Vt, compute_uv, exps[ln], G, W, norms, order, valid)
+                        W[i, j] = Z[9 * L + 3 * L * i + L * j + ln]
+            _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, exps[ln], G, W, norms,
+                          order, valid)
             continue
         # stable descending order of three (bubble network, strict compares)
         o0, o1, o2 = 0, 1, 2
@@ -603,18 +621,16 @@ def _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, cou
         order[0] = o0
         order[1] = o1
         order[2] = o2
-        e = exps[ln]
+        g1, g2 = _scale_factors(-exps[ln])
         for i in range(3):
-            s[i] = _scaled(norms[order[i]], -e)
+            S2[i0, i] = (norms[order[i]] * g1) * g2
         if compute_uv:
             for i in range(3):
                 r = order[i]
-                # the slot holding column r
-                sl = 0 if slots[0] == r else (1 if slots[1] == r else 2)
                 nrm = norms[r]
                 for j in range(3):
-                    U[j, i] = Z[3 * L * sl + L * j + ln] / nrm
-                    Vt[i, j] = Z[9 * L + 3 * L * sl + L * j + ln]
+                    U3[i0, j, i] = Z[3 * L * r + L * j + ln] / nrm
+                    Vt3[i0, i, j] = Z[9 * L + 3 * L * r + L * j + ln]
 
 @parallel_kernel
 def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt3, info):
@@ -643,7 +659,14 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
     # float32 2^-74), so plain sums of squares lose nothing; slices spread wider
     # take the scalar path, whose norms and cosines are kept in scaled form
     small = math.ldexp(1.0, int(0.3 * fi.minexp))
+    # the 3x3 kernel compares squares (tol^2 a_pp a_qq): entries scaled into
+    # [2^(0.2 minexp), 1] keep that product normal (float64 >= 2^-906; float32
+    # works in float64 there since tol2 is float64)
+    if m == 3 and n == 3:
+        small = math.ldexp(1.0, int(0.2 * fi.minexp))
     fused3 = m == 3 and n == 3
+    root_exp = math.frexp(math.sqrt(l))[1]
+    group = LANES3 if fused3 else LANES
     for c in prange(nchunks):
         lo = (b * c) // nchunks
         hi = (b * (c + 1)) // nchunks
@@ -656,34 +679,27 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
         GL = np.empty((k, LANES * l), A3.dtype)
         WL = np.empty((kw, LANES * kw), A3.dtype)
         # 3x3 lane buffer (see lane_sweeps_3x3)
-        Z = np.empty(18 * LANES if fused3 else 0, A3.dtype)
-        slots = np.empty(3, np.int64)
-        rf = np.empty(LANES)
+        Z = np.empty(18 * LANES3 if fused3 else 0, A3.dtype)
+        rf = np.empty(LANES3)
         d = np.empty((k, LANES))
         apq = np.empty(LANES)
         lane_rot = np.empty(LANES, np.int64)
-        lane_done = np.empty(LANES, np.int64)
-        idx = np.empty(LANES, np.int64)
-        exps = np.empty(LANES, np.int64)
+        lane_done = np.empty(group, np.int64)
+        idx = np.empty(group, np.int64)
+        exps = np.empty(group, np.int64)
         count = 0
         for i in range(lo, hi):
-            A = A3[i]
-            finite = True
-            for r in range(m):
-                for j in range(n):
-                    if not math.isfinite(A[r, j]):
-                        finite = False
-            if not finite:
+            scan, e = _scan_slice(A3, i, small, root_exp)
+            if scan == NOT_FINITE:
                 info[i] = NOT_FINITE
                 _fail(U3[i], S2[i], Vt3[i])
                 continue
             if m == 2 and n == 2:
-                _slice_2x2(A, U3[i], S2[i], Vt3[i], compute_uv)
+                _slice_2x2(A3[i], U3[i], S2[i], Vt3[i], compute_uv)
                 info[i] = OK
                 continue
-            e = _lane_scale(A, small)
-            if e == -100000 or k == 1:
-                st = _slice_jacobi(A, U3[i], S2[i], Vt3[i], compute_uv, max_sweeps,
+            if scan != OK or k == 1:
+                st = _slice_jacobi(A3[i], U3[i], S2[i], Vt3[i], compute_uv, max_sweeps,
                                    G, W, norms, order, hist, valid)
                 info[i] = st
                 if st != OK:
@@ -692,10 +708,10 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             idx[count] = i
             exps[count] = e
             count += 1
-            if count == LANES:
+            if count == group:
                 if fused3:
                     _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                                   Z, slots, rf, lane_done, G, W, norms, order, valid)
+                                   Z, rf, lane_done, G, W, norms, order, valid)
                 else:
                     _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
                                GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
@@ -703,7 +719,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
         if count > 0:
             if fused3:
                 _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                               Z, slots, rf, lane_done, G, W, norms, order, valid)
+                               Z, rf, lane_done, G, W, norms, order, valid)
             else:
                 _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
                            GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
