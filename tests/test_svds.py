@@ -155,6 +155,87 @@ def test_float32_stays_float32_and_ints_promote():
     check_triplets(B, u, s, vh, 2)
 
 
+# ----------------------------------------------------------------------------- sparse products
+
+def _awkward_sparse(m, n, index_dtype, seed):
+    """Empty rows and columns, a dense row, duplicate entries (summed), given index type."""
+    rng = np.random.default_rng(seed)
+    nnz = 3 * (m + n)
+    r = np.r_[rng.integers(0, m // 2, nnz), np.full(n - 1, m // 2 + 1), [3, 3]]
+    c = np.r_[rng.integers(0, n - 2, nnz), np.arange(n - 1), [1, 1]]
+    v = rng.standard_normal(len(r))
+    A = sp.coo_array((v, (r.astype(index_dtype), c.astype(index_dtype))), shape=(m, n))
+    A = A.tocsr()
+    A.indptr = A.indptr.astype(index_dtype)
+    A.indices = A.indices.astype(index_dtype)
+    return A
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("shape", [(300, 40), (40, 300), (3, 2)])
+def test_sparse_products_match_dense(index_dtype, shape):
+    """The entry-order products (one CSR copy, both directions, the fused
+    Golub-Kahan pair) against the dense products, entry by entry, within the
+    dot-product error bound ``gamma_p |W| |x|`` (Higham, eq. (3.5)), ``p`` the
+    number of terms (at most the longer dimension, plus one for ``beta``)."""
+    from fastsvd.truncated import _Operand
+    m, n = shape
+    A = _awkward_sparse(max(m, 3), max(n, 2), index_dtype, seed=m + n) if min(shape) > 2 \
+        else sp.csr_array(np.array([[1.0, 0.0], [0.0, 0.0], [2.0, -3.0]]))
+    D = A.toarray()
+    for transpose in (False, True):
+        W = D.T if transpose else D
+        op = _Operand(A.T.tocoo().T if transpose else A, transpose)  # any format
+        mw, nw = W.shape
+        assert (op.m, op.n) == (mw, nw)
+        gamma = (max(mw, nw) + 1) * np.finfo(float).eps
+        rng = np.random.default_rng(1)
+        x, y_prev = rng.standard_normal(nw), rng.standard_normal(mw)
+        y, z = np.empty(mw), np.empty(nw)
+        op.mv(x, y)
+        assert np.all(np.abs(y - W @ x) <= gamma * (np.abs(W) @ np.abs(x)))
+        op.rmv(y_prev, z)
+        assert np.all(np.abs(z - W.T @ y_prev) <= gamma * (np.abs(W.T) @ np.abs(y_prev)))
+        beta = 0.75
+        alpha = op.bidiag(x, beta, y_prev, y, z)
+        y_ref = W @ x - beta * y_prev
+        bound_y = gamma * (np.abs(W) @ np.abs(x) + beta * np.abs(y_prev))
+        assert np.all(np.abs(y - y_ref) <= bound_y)
+        assert abs(alpha - np.linalg.norm(y)) <= gamma * np.linalg.norm(y)
+        # z is W^T of the computed y: the product's own bound only
+        assert np.all(np.abs(z - W.T @ y) <= gamma * (np.abs(W.T) @ np.abs(y)))
+
+
+def test_sparse_results_do_not_depend_on_the_thread_count():
+    """Row chunks are fixed, not one per thread: the partial sums of ``W^T y``
+    add up in one order, so svds is bit-for-bit the same on 1 or 2 threads."""
+    import numba
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs two Numba threads")
+    A = _awkward_sparse(2000, 150, np.int32, seed=7)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = svds(A, k=5, rng=3)
+        numba.set_num_threads(2)
+        two = svds(A, k=5, rng=3)
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_sparse_tall_and_wide_one_sided():
+    """The fused one-sided path on W = A and on W = A^T (CSC read as CSR)."""
+    A = _awkward_sparse(400, 60, np.int32, seed=2)
+    exact = np.linalg.svd(A.toarray(), compute_uv=False)
+    u, s, vh, rep = svds(A, k=6, rng=0, return_residuals=True)
+    check_triplets(A, u, s, vh, 6, exact=exact)
+    assert rep.converged
+    u, s, vh = svds(A.T.tocsr(), k=6, rng=0)
+    check_triplets(A.T, u, s, vh, 6, exact=exact)
+
+
 # ----------------------------------------------------------------------------- limits
 
 @pytest.mark.parametrize("shape", [(30, 12), (12, 30), (15, 15)])
