@@ -265,3 +265,51 @@ def local_right_step(w, alpha, v):
     inv = 1.0 / alpha
     for t in range(w.shape[0]):
         w[t] = w[t] * inv - alpha * v[t]
+
+
+@parallel_kernel
+def gram_rows(Y, parts, G):
+    """``G <- Y^T Y`` for a tall row-major ``Y`` (``m x k``), one pass over ``Y``.
+
+    One ``gemm`` per tile of rows, the tiles split between Numba's threads and
+    small enough for OpenBLAS to stay on one thread (:data:`_BLAS_SERIAL_MNK`);
+    ``parts`` (``ntiles x k x k``, from :func:`row_tiles`) receives each tile's
+    Gram matrix and they are added in tile order: the result does not depend on
+    the thread count.
+    """
+    m, k = Y.shape
+    ntiles = parts.shape[0]
+    tile = (m + ntiles - 1) // ntiles
+    for c in prange(ntiles):
+        r0 = min(m, c * tile)
+        r1 = min(m, r0 + tile)
+        if r1 > r0:
+            gemm(1.0, Y[r0:r1], Y[r0:r1], 0.0, parts[c], True, False)
+        else:
+            parts[c, :, :] = 0.0
+    for a in range(k):
+        for b in range(k):
+            acc = 0.0
+            for c in range(ntiles):
+                acc += parts[c, a, b]
+            G[a, b] = acc
+
+
+@parallel_kernel
+def times_small(Y, M, out, ntiles):
+    """``out <- Y M`` for a tall row-major ``Y`` (``m x k``) and a small ``M``,
+    one ``gemm`` per tile of rows as in :func:`gram_rows`."""
+    m = Y.shape[0]
+    tile = (m + ntiles - 1) // ntiles
+    for c in prange(ntiles):
+        r0 = min(m, c * tile)
+        r1 = min(m, r0 + tile)
+        if r1 > r0:
+            gemm(1.0, Y[r0:r1], M, 0.0, out[r0:r1], False, False)
+
+
+def row_tiles(m, k):
+    """Number of row tiles of an ``m x k`` block so each tile's ``gemm`` with a
+    ``k x k`` factor stays under :data:`_BLAS_SERIAL_MNK` (at least 1)."""
+    rows = max(64, _BLAS_SERIAL_MNK // max(1, k * k))
+    return max(1, (m + rows - 1) // rows)
