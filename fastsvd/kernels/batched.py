@@ -245,8 +245,8 @@ def _scan_slice(A3, i, small, root_exp):
 
 
 @kernel
-def _lane_dots(X, p, q, l, out):
-    """``out[ln] = sum_j X[p, 8j+ln] X[q, 8j+ln]`` for the 8 lanes (eight
+def _lane_dots(X, p, q, l, out, off):
+    """``out[off + ln] = sum_j X[p, 8j+ln] X[q, 8j+ln]`` for the 8 lanes (eight
     independent accumulators: the compiler keeps them in two vector registers)."""
     a0 = 0.0
     a1 = 0.0
@@ -266,69 +266,95 @@ def _lane_dots(X, p, q, l, out):
         a5 += X[p, b + 5] * X[q, b + 5]
         a6 += X[p, b + 6] * X[q, b + 6]
         a7 += X[p, b + 7] * X[q, b + 7]
-    out[0] = a0
-    out[1] = a1
-    out[2] = a2
-    out[3] = a3
-    out[4] = a4
-    out[5] = a5
-    out[6] = a6
-    out[7] = a7
+    out[off + 0] = a0
+    out[off + 1] = a1
+    out[off + 2] = a2
+    out[off + 3] = a3
+    out[off + 4] = a4
+    out[off + 5] = a5
+    out[off + 6] = a6
+    out[off + 7] = a7
 
 
 @kernel
-def _lane_rotate(X, p, q, ss, tt, l):
+def _lane_rotate(X, p, q, st, l):
     """Rotate rows ``p, q`` (``l`` entries per lane) of a lane-interleaved array,
-    lane ``ln`` with ``sin = ss[ln]``, ``tan(angle/2) = tt[ln]`` (Rutishauser's form).
+    lane ``ln`` with ``sin = st[3 L + ln]``, ``tan(angle/2) = st[4 L + ln]``
+    (Rutishauser's form; ``st`` is the step buffer of :func:`_lane_step`).
 
-    The lane loop's trip count is read from ``ss`` rather than being the
-    constant 8, so that it is vectorized instead of unrolled (measured 188 ns
-    vs 279 ns for 32x32 with the coefficients tiled along the row).
+    The lane count is read from ``st`` rather than being the constant 8, so
+    that the lane loop is vectorized instead of unrolled (measured 188 ns vs
+    279 ns for 32x32 with the coefficients tiled along the row).
     """
-    nl = ss.size
+    nl = st.size // 8
     for j in range(l):
         b = nl * j
         for ln in range(nl):
             x = X[p, b + ln]
             y = X[q, b + ln]
-            X[p, b + ln] = x - ss[ln] * (y + tt[ln] * x)
-            X[q, b + ln] = y + ss[ln] * (x - tt[ln] * y)
+            sn = st[3 * LANES + ln]
+            tt = st[4 * LANES + ln]
+            X[p, b + ln] = x - sn * (y + tt * x)
+            X[q, b + ln] = y + sn * (x - tt * y)
 
 
 @kernel
-def _lane_angles(d, apq, p, q, tol, ss, tt, ta, rf):
-    """Rutishauser's angle for pair ``p, q`` in every lane, branch free.
+def _lane_step(st, tol2, rooteps):
+    """Angles and norm updates of one pair in every lane, one fused loop.
 
-    ``ss, tt`` get ``sin`` and ``tan(angle / 2)``, ``ta`` the norm update
-    ``t a_pq``, ``rf`` 1.0 where the lane rotates (``|cos| > tol``), else 0.0
-    and ``t = 0``.  Compiled on its own with the trip count read from an
-    array: a constant 8-iteration loop is unrolled before the loop vectorizer
-    sees it and stays scalar (measured 160 ns vs 48 ns for the eight lanes).
+    ``st`` (``8 L`` entries, ``L = LANES``) holds per lane, at constant
+    offsets ``c L + ln``: ``c = 0, 1, 2``: ``a_pp, a_qq, a_pq`` on entry,
+    the first two updated on exit; ``c = 3, 4``: ``sin`` and
+    ``tan(angle / 2)`` out; ``c = 5``: 1.0 where ``a_pp`` must be recomputed
+    (it dropped below ``sqrt(eps)`` of ``a_pp + a_qq``, xGESVJ's rule);
+    ``c = 7``: the lane's rotations in this sweep (accumulated).  Constant
+    offsets into one buffer let the compiler vectorize without runtime
+    overlap checks.  The angle is Rutishauser's ``t = sign(zeta) / (|zeta| +
+    sqrt(1 + zeta^2))``, ``zeta = (a_qq - a_pp) / (2 a_pq)`` (``|zeta| > 1e154``
+    overflows ``zeta^2`` and gives ``t = 0``, an angle below ``1e-154`` that
+    would not change the columns), and ``|cos| > tol`` is tested on squares,
+    which needs ``tol^2 a_pp a_qq`` normal: the lane range bound of
+    :func:`gesvj_batched` guarantees it.  A lane that need not rotate gets
+    ``t = 0``, the identity.  The trip count is read from ``st`` so that the
+    loop is vectorized, not unrolled.  Returns ``(rotating lanes, lanes to
+    recompute)``.
     """
-    for ln in range(apq.size):
-        app = d[p, ln]
-        aqq = d[q, ln]
-        a = apq[ln]
-        # (sqrt of an abs: the compiler then knows the argument is not
-        # negative and drops the libm call math.sqrt keeps for errno)
-        rot = abs(a) > tol * math.sqrt(abs(app)) * math.sqrt(abs(aqq))
+    L = LANES
+    nrot = 0
+    nrec = 0
+    for ln in range(st.size // 8):
+        app = st[ln]
+        aqq = st[L + ln]
+        a = st[2 * L + ln]
+        rot = a * a > tol2 * abs(app) * abs(aqq)
+        dd = aqq - app
         asafe = a if rot else 1.0
         zeta = (aqq - app) / (2.0 * asafe)
-        # |zeta| > 1e154 overflows zeta^2 to inf and gives t = 0, an
-        # angle below 1e-154: the rotation would not change the columns
         t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
         if not rot:
             t = 0.0
-        c = 1.0 / math.sqrt(abs(1.0 + t * t))
-        sn = t * c
-        ss[ln] = sn
-        tt[ln] = sn / (1.0 + c)
-        ta[ln] = t * a
-        rf[ln] = 1.0 if rot else 0.0
+        # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r)
+        r = math.sqrt(abs(1.0 + t * t))
+        st[3 * L + ln] = t / r
+        st[4 * L + ln] = t / (1.0 + r)
+        # a_pp' = a_pp - t a_pq, a_qq' = a_qq + t a_pq
+        ta = t * a
+        appn = max(app - ta, 0.0)
+        aqqn = aqq + ta
+        st[ln] = appn
+        st[L + ln] = aqqn
+        # (only where this step changed a_pp: a lane's arithmetic must not
+        # depend on whether its neighbours rotated)
+        rec = rot and appn < rooteps * (appn + aqqn)
+        st[5 * L + ln] = 1.0 if rec else 0.0
+        st[7 * L + ln] += 1.0 if rot else 0.0
+        nrot += 1 if rot else 0
+        nrec += 1 if rec else 0
+    return nrot, nrec
 
 
 @kernel
-def lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps, tol, rooteps):
+def lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, tol2, rooteps):
     """One-sided Jacobi on ``LANES = 8`` small matrices at once, interleaved by lane.
 
     ``GL[i, 8 j + lane]`` is entry ``j`` of working column ``i`` of matrix
@@ -347,52 +373,48 @@ def lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps, tol, rooteps
     was reached first.
     """
     k = GL.shape[0]
+    L = LANES
     rotate_w = WL.shape[0] > 0
-    ss = np.empty(8)
-    tt = np.empty(8)
-    ta = np.empty(8)
-    rf = np.empty(8)
-    for ln in range(8):
+    for ln in range(L):
         lane_done[ln] = 0
     for sweep in range(max_sweeps):
         # 1. exact squared norms at the start of each sweep
         for i in range(k):
-            _lane_dots(GL, i, i, l, apq)
-            for ln in range(8):
-                d[i, ln] = apq[ln]
-        for ln in range(8):
-            lane_rot[ln] = 0
+            _lane_dots(GL, i, i, l, st, 0)
+            for ln in range(L):
+                d[i, ln] = st[ln]
+        for ln in range(L):
+            st[7 * L + ln] = 0.0
         for p in range(k - 1):
             for q in range(p + 1, k):
-                # 2. the lanes' dot products
-                _lane_dots(GL, p, q, l, apq)
-                # 3. angles; t = 0 where |cos| <= tol
-                _lane_angles(d, apq, p, q, tol, ss, tt, ta, rf)
-                # norm updates a_pp' = a_pp - t a_pq, a_qq' = a_qq + t a_pq
-                anyrot = 0
-                for ln in range(8):
-                    d[p, ln] = max(d[p, ln] - ta[ln], 0.0)
-                    d[q, ln] = d[q, ln] + ta[ln]
-                    r = int(rf[ln])
-                    lane_rot[ln] += r
-                    anyrot += r
-                if anyrot == 0:
+                # 2. the lanes' norms and dot products
+                for ln in range(L):
+                    st[ln] = d[p, ln]
+                    st[L + ln] = d[q, ln]
+                _lane_dots(GL, p, q, l, st, 2 * L)
+                # 3. angles and norm updates; t = 0 where |cos| <= tol
+                nrot, nrec = _lane_step(st, tol2, rooteps)
+                if nrot == 0:
                     continue
+                for ln in range(L):
+                    d[p, ln] = st[ln]
+                    d[q, ln] = st[L + ln]
                 # 4. rotate (Rutishauser's form) in every lane; t = 0 lanes are unchanged
-                _lane_rotate(GL, p, q, ss, tt, l)
+                _lane_rotate(GL, p, q, st, l)
                 if rotate_w:
-                    _lane_rotate(WL, p, q, ss, tt, k)
+                    _lane_rotate(WL, p, q, st, k)
                 # 5. a norm that dropped below sqrt(eps) of its square lost digits
                 #    to cancellation in the update: recompute it (xGESVJ's rule)
-                for ln in range(8):
-                    if d[p, ln] < rooteps * (d[p, ln] + d[q, ln]):
-                        acc = 0.0
-                        for j in range(l):
-                            acc += GL[p, 8 * j + ln] * GL[p, 8 * j + ln]
-                        d[p, ln] = acc
+                if nrec > 0:
+                    for ln in range(L):
+                        if st[5 * L + ln] != 0.0:
+                            acc = 0.0
+                            for j in range(l):
+                                acc += GL[p, L * j + ln] * GL[p, L * j + ln]
+                            d[p, ln] = acc
         alldone = True
-        for ln in range(8):
-            if lane_done[ln] == 0 and lane_rot[ln] == 0:
+        for ln in range(L):
+            if lane_done[ln] == 0 and st[7 * L + ln] == 0.0:
                 lane_done[ln] = sweep + 1
             alldone = alldone and lane_done[ln] > 0
         if alldone:
@@ -401,7 +423,7 @@ def lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps, tol, rooteps
 
 @kernel
 def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-               GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid):
+               GL, WL, d, st, lane_done, G, W, norms, order, valid):
     """Load up to ``LANES`` slices (indices ``idx[:count]``) into the lanes,
     iterate, and finish each slice from its lane."""
     k, l = G.shape
@@ -425,8 +447,8 @@ def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
                 v = 1.0 if i == j else 0.0
                 for ln in range(L):
                     WL[i, L * j + ln] = v
-    lane_sweeps(GL, WL, d, apq, lane_rot, lane_done, l, max_sweeps,
-                math.sqrt(l) * eps, math.sqrt(eps))
+    # tol = sqrt(l) eps (xGESVJ's CTOL), squared
+    lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, l * eps * eps, math.sqrt(eps))
     for ln in range(count):
         i0 = idx[ln]
         for i in range(k):
@@ -484,7 +506,9 @@ def _lane_pair_3x3(Z, rf, tol2):
         # 2 |a_pq|: no division for zeta, and no overflow of zeta^2 (the
         # entries are at most 1, and 4 a_pq^2 >= 4 tol2 a_pp a_qq is normal)
         dd = aqq - app
-        t = (2.0 * a * math.copysign(1.0, dd)) / (abs(dd) + math.sqrt(abs(dd * dd + 4.0 * a * a)))
+        asafe = a if rot else 1.0
+        zeta = (aqq - app) / (2.0 * asafe)
+        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
         if not rot:
             t = 0.0
         # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r): two divisions
@@ -654,16 +678,13 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
     nchunks = max(1, min(b, nchunks))
     kw = k if compute_uv else 0
     fi = np.finfo(A3.dtype)
-    # lane-kernel range: entries scaled into [small, 1] have squares and pairwise
-    # products >= 2^(0.6 minexp), far inside the normal range (float64 2^-612,
-    # float32 2^-74), so plain sums of squares lose nothing; slices spread wider
-    # take the scalar path, whose norms and cosines are kept in scaled form
-    small = math.ldexp(1.0, int(0.3 * fi.minexp))
-    # the 3x3 kernel compares squares (tol^2 a_pp a_qq): entries scaled into
-    # [2^(0.2 minexp), 1] keep that product normal (float64 >= 2^-906; float32
-    # works in float64 there since tol2 is float64)
-    if m == 3 and n == 3:
-        small = math.ldexp(1.0, int(0.2 * fi.minexp))
+    # lane-kernel range: entries scaled into [small, 1] have squares >=
+    # 2^(0.4 minexp), and the lane kernels' test a_pq^2 > tol^2 a_pp a_qq
+    # compares products of two squares with tol^2 (float64 >= 2^-918, float32
+    # >= 2^-146 in the float64 the comparison runs in): all normal, so the
+    # plain sums of squares lose nothing.  Slices spread wider take the scalar
+    # path, whose norms and cosines are kept in scaled form.
+    small = math.ldexp(1.0, int(0.2 * fi.minexp))
     fused3 = m == 3 and n == 3
     root_exp = math.frexp(math.sqrt(l))[1]
     group = LANES3 if fused3 else LANES
@@ -682,8 +703,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
         Z = np.empty(18 * LANES3 if fused3 else 0, A3.dtype)
         rf = np.empty(LANES3)
         d = np.empty((k, LANES))
-        apq = np.empty(LANES)
-        lane_rot = np.empty(LANES, np.int64)
+        step = np.empty(8 * LANES)
         lane_done = np.empty(group, np.int64)
         idx = np.empty(group, np.int64)
         exps = np.empty(group, np.int64)
@@ -714,7 +734,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
                                    Z, rf, lane_done, G, W, norms, order, valid)
                 else:
                     _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                               GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
+                               GL, WL, d, step, lane_done, G, W, norms, order, valid)
                 count = 0
         if count > 0:
             if fused3:
@@ -722,7 +742,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
                                Z, rf, lane_done, G, W, norms, order, valid)
             else:
                 _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                           GL, WL, d, apq, lane_rot, lane_done, G, W, norms, order, valid)
+                           GL, WL, d, step, lane_done, G, W, norms, order, valid)
 
 
 def svd_batched(A3, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
