@@ -433,10 +433,17 @@ def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
     eps = float(np.finfo(GL.dtype).eps)
     for ln in range(L):
         if ln < count:
-            _load_slice(A3[idx[ln]], G, exps[ln])
-            for i in range(k):
-                for j in range(l):
-                    GL[i, L * j + ln] = G[i, j]
+            i0 = idx[ln]
+            f1, f2 = _scale_factors(exps[ln])
+            # columns of 2^e A (tall) or of 2^e A^T (wide) as rows, as _load_slice
+            if m >= n:
+                for i in range(k):
+                    for j in range(l):
+                        GL[i, L * j + ln] = (A3[i0, j, i] * f1) * f2
+            else:
+                for i in range(k):
+                    for j in range(l):
+                        GL[i, L * j + ln] = (A3[i0, i, j] * f1) * f2
         else:
             for i in range(k):
                 for j in range(l):
@@ -449,24 +456,61 @@ def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
                     WL[i, L * j + ln] = v
     # tol = sqrt(l) eps (xGESVJ's CTOL), squared
     lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, l * eps * eps, math.sqrt(eps))
+    fi = np.finfo(GL.dtype)
+    # squared norms from 2^(0.8 minexp) up are sums of normal squares to eps
+    # (any entry whose square is subnormal is below eps of the norm)
+    sq_min = math.ldexp(1.0, int(0.8 * fi.minexp))
+    # left vectors straight from the lanes: tall slices whose U has k columns
+    direct = m >= n and U3.shape[2] == k
     for ln in range(count):
+        # slices indexed directly, not through views (atomic reference counts)
         i0 = idx[ln]
-        for i in range(k):
-            for j in range(l):
-                G[i, j] = GL[i, L * j + ln]
-        if compute_uv:
-            for i in range(k):
-                for j in range(k):
-                    W[i, j] = WL[i, L * j + ln]
-        U = U3[i0]
-        s = S2[i0]
-        Vt = Vt3[i0]
         if lane_done[ln] == 0:
             info[i0] = NOT_CONVERGED
-            _fail(U, s, Vt)
-        else:
-            info[i0] = OK
-            _finish_slice(A3[i0], U, s, Vt, compute_uv, exps[ln], G, W, norms, order, valid)
+            _fail(U3[i0], S2[i0], Vt3[i0])
+            continue
+        info[i0] = OK
+        fast = direct
+        if fast:
+            for i in range(k):
+                acc = 0.0
+                for j in range(l):
+                    acc += GL[i, L * j + ln] * GL[i, L * j + ln]
+                if acc < sq_min:
+                    fast = False
+                norms[i] = math.sqrt(acc)
+                order[i] = i
+        if not fast:
+            # zero or tiny columns (U is completed), wide or full U: the general finish
+            for i in range(k):
+                for j in range(l):
+                    G[i, j] = GL[i, L * j + ln]
+            if compute_uv:
+                for i in range(k):
+                    for j in range(k):
+                        W[i, j] = WL[i, L * j + ln]
+            _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, exps[ln], G, W, norms,
+                          order, valid)
+            continue
+        # insertion sort, descending (stable), as _finish_slice
+        for i in range(1, k):
+            t = order[i]
+            j = i - 1
+            while j >= 0 and norms[order[j]] < norms[t]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = t
+        g1, g2 = _scale_factors(-exps[ln])
+        for i in range(k):
+            S2[i0, i] = (norms[order[i]] * g1) * g2
+        if compute_uv:
+            for i in range(k):
+                r = order[i]
+                nrm = norms[r]
+                for j in range(l):
+                    U3[i0, j, i] = GL[r, L * j + ln] / nrm
+                for j in range(k):
+                    Vt3[i0, i, j] = WL[r, L * j + ln]
 
 
 @kernel
