@@ -6,6 +6,10 @@ xLASV2), the others by one-sided Jacobi (:func:`fastsvd.kernels.jacobi.gesvj_wor
 on the columns of ``A`` (or of ``A^T`` when ``m < n``, whose columns are the
 contiguous rows of ``A``).  Small matrices need no QR preconditioner to be
 fast, and one-sided Jacobi alone is already accurate for column-graded input.
+Slices whose entries span a moderate range (within ``2^(0.2 minexp)`` of the
+largest) are iterated several at a time, one per SIMD lane
+(:func:`lane_sweeps`; ``3 x 3`` slices by the fused :func:`lane_sweeps_3x3`);
+wider ones take the scalar Jacobi with scaled norms.
 
 The batch is cut into a few chunks per thread; a chunk allocates its
 workspace once and runs its slices serially, so the parallel loop has no
