@@ -608,7 +608,7 @@ def _cholesky_qr2_deferred(Y):
 
     CholeskyQR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2014), as
     :func:`fastsvd.kernels.randomized.cholesky_qr2`, with the passes over ``Y``
-    in row tiles split between Numba's threads (no OpenBLAS threads, see
+    in row tiles that keep OpenBLAS on one thread (see
     :data:`fastsvd.kernels.lanczos._BLAS_SERIAL_MNK`) and the second pass's
     ``R^{-1}`` returned as ``P`` instead of applied, so that the caller folds it
     into its own ``k x k`` rotation: 4 passes over ``Y`` instead of 6 (measured

@@ -32,9 +32,8 @@ These kernels are the arithmetic; the loop that calls the user's products
 lives in :mod:`fastsvd.truncated` (a ``LinearOperator`` is a Python object).
 """
 import numpy as np
-from numba import prange
 
-from .._jit import kernel, parallel_kernel
+from .._jit import kernel
 from .blas import gemm
 
 #: DGKS criterion (Daniel et al. 1976, eq. (5.3)): a Gram-Schmidt pass that
@@ -177,25 +176,27 @@ def store_normalized(Q, j, x, nrm):
 #: :func:`rotate_basis` keeps its column tiles under that so OpenBLAS threads
 #: never wake inside the Lanczos loop (measured on two cores: OpenBLAS threads
 #: spinning after a restart's gemm doubled the time of the parallel sparse
-#: products that followed, 0.50 -> 0.92 s wall on the svds benchmark)
+#: products that followed, 0.50 -> 0.92 s wall on the svds benchmark); the
+#: final Rayleigh-Ritz passes (:func:`gram_rows`, :func:`times_small`) likewise
 _BLAS_SERIAL_MNK = 4 * 65536
 
 
-@parallel_kernel
+@kernel
 def rotate_basis(Q, k, W, out):
     """``out[:l] <- W^T Q[:k]`` for ``W`` of shape ``(k, l)``: Ritz vectors as rows.
 
     The restart's only O(n k l) operation: one ``gemm`` per tile of columns,
-    the tiles split between Numba's threads (each output entry is computed by
-    one call, so the result does not depend on the thread count) and small
-    enough to run single-threaded in OpenBLAS.  ``out`` must not overlap ``Q``
-    (the driver swaps two buffers).
+    each small enough to run single-threaded in OpenBLAS.  Serial: a parallel
+    loop here (Numba's OpenMP threads) next to the OpenBLAS-threaded ``gemv``
+    of a dense operand slowed dense svds 1.7x on two cores (measured: 3000 x
+    1000, "SM" 1.0 -> 1.7 s).  ``out`` must not overlap ``Q`` (the driver swaps
+    two buffers).
     """
     n = Q.shape[1]
     l = W.shape[1]
     tile = max(64, _BLAS_SERIAL_MNK // max(1, k * l))
     ntiles = (n + tile - 1) // tile
-    for b in prange(ntiles):
+    for b in range(ntiles):
         t0 = b * tile
         t1 = min(n, t0 + tile)
         gemm(1.0, W, Q[:k, t0:t1], 0.0, out[:l, t0:t1], True, False)
@@ -267,20 +268,20 @@ def local_right_step(w, alpha, v):
         w[t] = w[t] * inv - alpha * v[t]
 
 
-@parallel_kernel
+@kernel
 def gram_rows(Y, parts, G):
     """``G <- Y^T Y`` for a tall row-major ``Y`` (``m x k``), one pass over ``Y``.
 
-    One ``gemm`` per tile of rows, the tiles split between Numba's threads and
-    small enough for OpenBLAS to stay on one thread (:data:`_BLAS_SERIAL_MNK`);
-    ``parts`` (``ntiles x k x k``, from :func:`row_tiles`) receives each tile's
-    Gram matrix and they are added in tile order: the result does not depend on
-    the thread count.
+    One ``gemm`` per tile of rows, each small enough for OpenBLAS to stay on
+    one thread (:data:`_BLAS_SERIAL_MNK`; serial for the reason given in
+    :func:`rotate_basis`); ``parts`` (``ntiles x k x k``, from
+    :func:`row_tiles`) receives each tile's Gram matrix and they are added in
+    tile order.
     """
     m, k = Y.shape
     ntiles = parts.shape[0]
     tile = (m + ntiles - 1) // ntiles
-    for c in prange(ntiles):
+    for c in range(ntiles):
         r0 = min(m, c * tile)
         r1 = min(m, r0 + tile)
         if r1 > r0:
@@ -295,13 +296,13 @@ def gram_rows(Y, parts, G):
             G[a, b] = acc
 
 
-@parallel_kernel
+@kernel
 def times_small(Y, M, out, ntiles):
     """``out <- Y M`` for a tall row-major ``Y`` (``m x k``) and a small ``M``,
     one ``gemm`` per tile of rows as in :func:`gram_rows`."""
     m = Y.shape[0]
     tile = (m + ntiles - 1) // ntiles
-    for c in prange(ntiles):
+    for c in range(ntiles):
         r0 = min(m, c * tile)
         r1 = min(m, r0 + tile)
         if r1 > r0:
