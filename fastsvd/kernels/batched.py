@@ -398,8 +398,8 @@ def lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, tol2, rooteps):
                 _lane_dots(GL, p, q, l, st, 2 * L)
                 # 3. angles and norm updates; t = 0 where |cos| <= tol
                 nrot, nrec = _lane_step(st, tol2, rooteps)
-                if nrot == 0:
-                    continue
+                # (no skip when no lane rotates: measured, skipping made a lane's
+                # last bits depend on whether its neighbours rotated at that pair)
                 for ln in range(L):
                     d[p, ln] = st[ln]
                     d[q, ln] = st[L + ln]
