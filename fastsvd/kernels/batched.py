@@ -331,7 +331,6 @@ def _lane_step(st, tol2, rooteps):
         aqq = st[L + ln]
         a = st[2 * L + ln]
         rot = a * a > tol2 * abs(app) * abs(aqq)
-        dd = aqq - app
         asafe = a if rot else 1.0
         zeta = (aqq - app) / (2.0 * asafe)
         t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
@@ -550,10 +549,8 @@ def _lane_pair_3x3(Z, rf, tol2):
         # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
         rot = a * a > tol2 * app * aqq
         # Rutishauser's t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
-        # zeta = (a_qq - a_pp) / (2 a_pq), with numerator and denominator times
-        # 2 |a_pq|: no division for zeta, and no overflow of zeta^2 (the
-        # entries are at most 1, and 4 a_pq^2 >= 4 tol2 a_pp a_qq is normal)
-        dd = aqq - app
+        # zeta = (a_qq - a_pp) / (2 a_pq); a_pq^2 > tol2 a_pp a_qq is normal
+        # here, so zeta is finite (a_pq is replaced by 1 where no rotation is due)
         asafe = a if rot else 1.0
         zeta = (aqq - app) / (2.0 * asafe)
         t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
