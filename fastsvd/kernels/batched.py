@@ -357,6 +357,18 @@ def _lane_step(st, tol2, rooteps):
 
 
 @kernel
+def _record_converged(lane_done, rotations, sweep):
+    """Mark the lanes whose sweep (0-based ``sweep``) rotated nothing as
+    converged at ``sweep + 1``; True when every lane has converged."""
+    alldone = True
+    for ln in range(rotations.size):
+        if lane_done[ln] == 0 and rotations[ln] == 0.0:
+            lane_done[ln] = sweep + 1
+        alldone = alldone and lane_done[ln] > 0
+    return alldone
+
+
+@kernel
 def lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, tol2, rooteps):
     """One-sided Jacobi on ``LANES = 8`` small matrices at once, interleaved by lane.
 
@@ -415,12 +427,7 @@ def lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, tol2, rooteps):
                             for j in range(l):
                                 acc += GL[p, L * j + ln] * GL[p, L * j + ln]
                             d[p, ln] = acc
-        alldone = True
-        for ln in range(L):
-            if lane_done[ln] == 0 and st[7 * L + ln] == 0.0:
-                lane_done[ln] = sweep + 1
-            alldone = alldone and lane_done[ln] > 0
-        if alldone:
+        if _record_converged(lane_done, st[7 * L:8 * L], sweep):
             break
 
 
@@ -622,12 +629,7 @@ def lane_sweeps_3x3(Z, rf, lane_done, max_sweeps, tol2):
         for step in range(3):
             _lane_pair_3x3(Z, rf, tol2)
             _shift_slots(Z, slot)
-        alldone = True
-        for ln in range(nl):
-            if lane_done[ln] == 0 and rf[ln] == 0.0:
-                lane_done[ln] = sweep + 1
-            alldone = alldone and lane_done[ln] > 0
-        if alldone:
+        if _record_converged(lane_done, rf, sweep):
             break
 
 
