@@ -124,12 +124,30 @@ def geqrf(A, tau, nb=QR_BLOCK):
 
 
 @kernel
-def apply_q(A, tau, C, transpose, nb=APPLY_BLOCK):
+def lq_reflectors(G, k0, kb, Vt):
+    """Copy reflectors ``k0 .. k0+kb-1`` stored in the rows of ``G`` (LQ storage:
+    reflector ``j`` in ``G[j, j:]``, unit at ``j`` implicit, as :func:`gelq2` and
+    :func:`~fastsvd.kernels.qrcp.gelqp` leave them) into the rows of ``Vt``
+    (``kb x (G.shape[1] - k0)``) with the unit and the zeros before it written out."""
+    p = G.shape[1] - k0
+    for c in range(kb):
+        for r in range(c):
+            Vt[c, r] = 0.0
+        Vt[c, c] = 1.0
+        row = G[k0 + c]
+        for r in range(c + 1, p):
+            Vt[c, r] = row[k0 + r]
+
+
+@kernel
+def apply_q(A, tau, C, transpose, nb=APPLY_BLOCK, lq_storage=False):
     """``C <- Q C`` or ``Q^T C`` for the ``Q`` stored by :func:`geqrf` (xORMQR, side 'L').
 
     ``k = tau.size`` reflectors are applied; ``C`` has ``A.shape[0]`` rows.
+    With ``lq_storage`` the reflectors are the rows of ``A`` instead (see
+    :func:`lq_reflectors`) and ``C`` has ``A.shape[1]`` rows.
     """
-    m = A.shape[0]
+    m = A.shape[1] if lq_storage else A.shape[0]
     k = tau.size
     if k == 0 or C.shape[1] == 0:
         return
@@ -143,7 +161,10 @@ def apply_q(A, tau, C, transpose, nb=APPLY_BLOCK):
         jb = min(nb, k - j0)
         Vb = Vt[:jb, :m - j0]
         Tb = T[:jb, :jb]
-        column_reflectors(A, j0, jb, Vb)
+        if lq_storage:
+            lq_reflectors(A, j0, jb, Vb)
+        else:
+            column_reflectors(A, j0, jb, Vb)
         larft(Vb, tau[j0:j0 + jb], Tb)
         larfb_left(Vb, Tb, C[j0:, :], transpose, W)
 

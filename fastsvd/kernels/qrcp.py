@@ -22,7 +22,8 @@ import numpy as np
 
 from .._jit import kernel
 from .blas import gemv
-from .householder import _norm2, larfb_left, larfg, larft
+from .householder import _norm2, larfg
+from .qr import apply_q as apply_q_blocked
 
 #: reflectors applied per block when forming ``Q C`` (LAPACK's xORMQR default width)
 APPLY_BLOCK = 32
@@ -105,40 +106,10 @@ def gelqp(G, jpvt, tau):
 
 
 @kernel
-def row_reflectors(G, k0, kb, Vt):
-    """Copy reflectors ``k0 .. k0+kb-1`` of :func:`gelqp` into the rows of ``Vt``
-    (``kb x (m - k0)``) with the unit diagonal and zeros before it written out
-    (the row storage that :func:`~fastsvd.kernels.householder.larft` takes)."""
-    p = G.shape[1] - k0
-    for c in range(kb):
-        for r in range(c):
-            Vt[c, r] = 0.0
-        Vt[c, c] = 1.0
-        row = G[k0 + c]
-        for r in range(c + 1, p):
-            Vt[c, r] = row[k0 + r]
-
-
-@kernel
 def apply_q(G, tau, C, nb=APPLY_BLOCK):
     """``C <- Q C`` for ``Q = H_0 ... H_{n-1}`` of :func:`gelqp` (xORMQR, side 'L', no transpose).
 
-    ``C`` has ``m = G.shape[1]`` rows.  Blocks of ``nb`` reflectors are applied
-    last to first in compact WY form (two ``gemm`` per block).
+    ``C`` has ``m = G.shape[1]`` rows; the blocked application is
+    :func:`fastsvd.kernels.qr.apply_q` on the row-stored reflectors.
     """
-    m = G.shape[1]
-    k = tau.size
-    if k == 0 or C.shape[1] == 0:
-        return
-    Vt = np.empty((nb, m), G.dtype)
-    T = np.empty((nb, nb), G.dtype)
-    W = np.empty((2 * nb, C.shape[1]), G.dtype)
-    nblocks = (k + nb - 1) // nb
-    for b in range(nblocks - 1, -1, -1):
-        j0 = b * nb
-        jb = min(nb, k - j0)
-        Vb = Vt[:jb, :m - j0]
-        Tb = T[:jb, :jb]
-        row_reflectors(G, j0, jb, Vb)
-        larft(Vb, tau[j0:j0 + jb], Tb)
-        larfb_left(Vb, Tb, C[j0:, :], False, W)
+    apply_q_blocked(G, tau, C, False, nb, True)
