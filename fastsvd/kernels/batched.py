@@ -8,7 +8,8 @@ contiguous rows of ``A``).  Small matrices need no QR preconditioner to be
 fast, and one-sided Jacobi alone is already accurate for column-graded input.
 Slices whose entries span a moderate range (within ``2^(0.2 minexp)`` of the
 largest) are iterated several at a time, one per SIMD lane
-(:func:`lane_sweeps`; ``3 x 3`` slices by the fused :func:`lane_sweeps_3x3`);
+(:func:`_stream_lanes`; ``3 x 3`` slices by the fused :func:`_stream_3x3`),
+each lane taking the next slice as soon as its own slice has converged;
 wider ones take the scalar Jacobi with scaled norms.
 
 The batch is cut into a few chunks per thread; a chunk allocates its
@@ -249,6 +250,20 @@ def _scan_slice(A3, i, small, root_exp):
 
 
 @kernel
+def _lane_factors(e):
+    """``(f1, f2)`` with ``f1 f2 = 2^e`` as :func:`_scale_factors`, without the
+    two ``ldexp`` library calls (~10% of a 3x3 stack) for the common
+    ``|e| < 62``: there ``f1 = 2^e`` comes from an integer and ``f2 = 1``.
+    Lane entries and singular values scaled either way are the same numbers:
+    for slices in the lane range both products are exact, or round once."""
+    if 0 <= e < 62:
+        return float(1 << e), 1.0
+    if -62 < e < 0:
+        return 1.0 / float(1 << -e), 1.0
+    return _scale_factors(e)
+
+
+@kernel
 def _lane_dots(X, p, q, l, out, off):
     """``out[off + ln] = sum_j X[p, 8j+ln] X[q, 8j+ln]`` for the 8 lanes (eight
     independent accumulators: the compiler keeps them in two vector registers)."""
@@ -314,9 +329,10 @@ def _lane_step(st, tol2, rooteps):
     ``c = 7``: the lane's rotations in this sweep (accumulated).  Constant
     offsets into one buffer let the compiler vectorize without runtime
     overlap checks.  The angle is Rutishauser's ``t = sign(zeta) / (|zeta| +
-    sqrt(1 + zeta^2))``, ``zeta = (a_qq - a_pp) / (2 a_pq)`` (``|zeta| > 1e154``
-    overflows ``zeta^2`` and gives ``t = 0``, an angle below ``1e-154`` that
-    would not change the columns), and ``|cos| > tol`` is tested on squares,
+    sqrt(1 + zeta^2))``, ``zeta = (a_qq - a_pp) / (2 a_pq)``, multiplied through
+    by ``2 |a_pq|`` (one division fewer: ``t = sign(d) 2 a_pq / (|d| +
+    sqrt(d^2 + 4 a_pq^2))``, ``d = a_qq - a_pp``; the squared norms are at most 1
+    in the lane range, and ``4 a_pq^2`` is normal where a rotation is due), and ``|cos| > tol`` is tested on squares,
     which needs ``tol^2 a_pp a_qq`` normal: the lane range bound of
     :func:`gesvj_batched` guarantees it.  A lane that need not rotate gets
     ``t = 0``, the identity.  The trip count is read from ``st`` so that the
@@ -332,8 +348,9 @@ def _lane_step(st, tol2, rooteps):
         a = st[2 * L + ln]
         rot = a * a > tol2 * abs(app) * abs(aqq)
         asafe = a if rot else 1.0
-        zeta = (aqq - app) / (2.0 * asafe)
-        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
+        dq = aqq - app
+        t = (math.copysign(1.0, dq) * (2.0 * asafe)) / (
+            abs(dq) + math.sqrt(abs(dq * dq + 4.0 * (asafe * asafe))))
         if not rot:
             t = 0.0
         # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r)
@@ -357,170 +374,145 @@ def _lane_step(st, tol2, rooteps):
 
 
 @kernel
-def _record_converged(lane_done, rotations, sweep):
-    """Mark the lanes whose sweep (0-based ``sweep``) rotated nothing as
-    converged at ``sweep + 1``; True when every lane has converged."""
-    alldone = True
-    for ln in range(rotations.size):
-        if lane_done[ln] == 0 and rotations[ln] == 0.0:
-            lane_done[ln] = sweep + 1
-        alldone = alldone and lane_done[ln] > 0
-    return alldone
-
-
-@kernel
-def lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, tol2, rooteps):
-    """One-sided Jacobi on ``LANES = 8`` small matrices at once, interleaved by lane.
+def _lane_sweep(GL, WL, d, st, l, tol2, rooteps):
+    """One row-cyclic sweep of one-sided Jacobi on ``LANES = 8`` small matrices
+    at once, interleaved by lane.
 
     ``GL[i, 8 j + lane]`` is entry ``j`` of working column ``i`` of matrix
     ``lane`` (``k`` rows of ``8 l``); ``WL[i, 8 j + lane]`` likewise for the
-    rotations.  Every loop is either eight independent accumulators or
-    element-wise along the row, so it vectorizes across matrices without
-    reassociating any sum.  The angle is computed per lane by Rutishauser's
-    formulas on squared norms, branch free (a lane whose pair is already
-    orthogonal gets ``t = 0``: the identity), and a pair's rows are rotated
-    when any lane needs it.  Row-cyclic order (de Rijk's pivoting would
-    differ between lanes).  Entries must be scaled into ``[small, 1]``
-    (:func:`_scan_slice`) so squared norms neither over- nor underflow.
-
-    ``lane_done[lane]`` is set
-    to the sweep (1-based) that rotated nothing in that lane, 0 if the cap
-    was reached first.
+    rotations (``WL`` may have no rows: values only).  Every loop is either
+    eight independent accumulators or element-wise along the row, so it
+    vectorizes across matrices without reassociating any sum.  The angle is
+    computed per lane by Rutishauser's formulas on squared norms, branch free
+    (a lane whose pair is already orthogonal gets ``t = 0``: the identity),
+    and every pair's rows are rotated in every lane.  Row-cyclic order (de
+    Rijk's pivoting would differ between lanes).  Entries must be scaled into
+    ``[small, 1]`` (:func:`_scan_slice`) so squared norms neither over- nor
+    underflow.  ``st[7 L + lane]`` gets the lane's rotations in the sweep.
     """
     k = GL.shape[0]
     L = LANES
     rotate_w = WL.shape[0] > 0
-    for ln in range(L):
-        lane_done[ln] = 0
-    for sweep in range(max_sweeps):
-        # 1. exact squared norms at the start of each sweep
-        for i in range(k):
-            _lane_dots(GL, i, i, l, st, 0)
-            for ln in range(L):
-                d[i, ln] = st[ln]
+    # 1. exact squared norms at the start of the sweep
+    for i in range(k):
+        _lane_dots(GL, i, i, l, st, 0)
         for ln in range(L):
-            st[7 * L + ln] = 0.0
-        for p in range(k - 1):
-            for q in range(p + 1, k):
-                # 2. the lanes' norms and dot products
+            d[i, ln] = st[ln]
+    for ln in range(L):
+        st[7 * L + ln] = 0.0
+    for p in range(k - 1):
+        for q in range(p + 1, k):
+            # 2. the lanes' norms and dot products
+            for ln in range(L):
+                st[ln] = d[p, ln]
+                st[L + ln] = d[q, ln]
+            _lane_dots(GL, p, q, l, st, 2 * L)
+            # 3. angles and norm updates; t = 0 where |cos| <= tol
+            nrot, nrec = _lane_step(st, tol2, rooteps)
+            # (no skip when no lane rotates: measured, skipping made a lane's
+            # last bits depend on whether its neighbours rotated at that pair)
+            for ln in range(L):
+                d[p, ln] = st[ln]
+                d[q, ln] = st[L + ln]
+            # 4. rotate (Rutishauser's form) in every lane; t = 0 lanes are unchanged
+            _lane_rotate(GL, p, q, st, l)
+            if rotate_w:
+                _lane_rotate(WL, p, q, st, k)
+            # 5. a norm that dropped below sqrt(eps) of its square lost digits
+            #    to cancellation in the update: recompute it (xGESVJ's rule)
+            if nrec > 0:
                 for ln in range(L):
-                    st[ln] = d[p, ln]
-                    st[L + ln] = d[q, ln]
-                _lane_dots(GL, p, q, l, st, 2 * L)
-                # 3. angles and norm updates; t = 0 where |cos| <= tol
-                nrot, nrec = _lane_step(st, tol2, rooteps)
-                # (no skip when no lane rotates: measured, skipping made a lane's
-                # last bits depend on whether its neighbours rotated at that pair)
-                for ln in range(L):
-                    d[p, ln] = st[ln]
-                    d[q, ln] = st[L + ln]
-                # 4. rotate (Rutishauser's form) in every lane; t = 0 lanes are unchanged
-                _lane_rotate(GL, p, q, st, l)
-                if rotate_w:
-                    _lane_rotate(WL, p, q, st, k)
-                # 5. a norm that dropped below sqrt(eps) of its square lost digits
-                #    to cancellation in the update: recompute it (xGESVJ's rule)
-                if nrec > 0:
-                    for ln in range(L):
-                        if st[5 * L + ln] != 0.0:
-                            acc = 0.0
-                            for j in range(l):
-                                acc += GL[p, L * j + ln] * GL[p, L * j + ln]
-                            d[p, ln] = acc
-        if _record_converged(lane_done, st[7 * L:8 * L], sweep):
-            break
+                    if st[5 * L + ln] != 0.0:
+                        acc = 0.0
+                        for j in range(l):
+                            acc += GL[p, L * j + ln] * GL[p, L * j + ln]
+                        d[p, ln] = acc
 
 
 @kernel
-def _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-               GL, WL, d, st, lane_done, G, W, norms, order, valid):
-    """Load up to ``LANES`` slices (indices ``idx[:count]``) into the lanes,
-    iterate, and finish each slice from its lane."""
+def _load_lane(A3, i0, e, GL, WL, ln):
+    """Lane ``ln`` <- the columns of ``2^e A3[i0]`` (tall) or of ``2^e A3[i0]^T``
+    (wide) as rows, and ``W = I``; an idle lane (``i0 < 0``) gets zeros, which
+    never rotate."""
+    k = GL.shape[0]
+    l = GL.shape[1] // LANES
+    L = LANES
+    m = A3.shape[1]
+    n = A3.shape[2]
+    if i0 < 0:
+        for i in range(k):
+            for j in range(l):
+                GL[i, L * j + ln] = 0.0
+    else:
+        f1, f2 = _lane_factors(e)
+        if m >= n:
+            for i in range(k):
+                for j in range(l):
+                    GL[i, L * j + ln] = (A3[i0, j, i] * f1) * f2
+        else:
+            for i in range(k):
+                for j in range(l):
+                    GL[i, L * j + ln] = (A3[i0, i, j] * f1) * f2
+    for i in range(WL.shape[0]):
+        for j in range(WL.shape[0]):
+            WL[i, L * j + ln] = 1.0 if i == j else 0.0
+
+
+@kernel
+def _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, e, GL, WL, ln, G, W, norms, order, valid):
+    """``s``, ``U``, ``V^T`` of slice ``i0`` from its converged lane: tall slices
+    whose ``U`` has ``k`` columns straight from the lane (norms as plain square
+    roots of the lane sums, exact to eps in the lane range); zero or tiny
+    columns (``U`` is completed), wide or full-``U`` slices through
+    :func:`_finish_slice`."""
     k, l = G.shape
     L = LANES
     m = A3.shape[1]
     n = A3.shape[2]
-    eps = float(np.finfo(GL.dtype).eps)
-    for ln in range(L):
-        if ln < count:
-            i0 = idx[ln]
-            f1, f2 = _scale_factors(exps[ln])
-            # columns of 2^e A (tall) or of 2^e A^T (wide) as rows, as _load_slice
-            if m >= n:
-                for i in range(k):
-                    for j in range(l):
-                        GL[i, L * j + ln] = (A3[i0, j, i] * f1) * f2
-            else:
-                for i in range(k):
-                    for j in range(l):
-                        GL[i, L * j + ln] = (A3[i0, i, j] * f1) * f2
-        else:
-            for i in range(k):
-                for j in range(l):
-                    GL[i, L * j + ln] = 0.0
-    if compute_uv:
-        for i in range(k):
-            for j in range(k):
-                v = 1.0 if i == j else 0.0
-                for ln in range(L):
-                    WL[i, L * j + ln] = v
-    # tol = sqrt(l) eps (xGESVJ's CTOL), squared
-    lane_sweeps(GL, WL, d, st, lane_done, l, max_sweeps, l * eps * eps, math.sqrt(eps))
     fi = np.finfo(GL.dtype)
     # squared norms from 2^(0.8 minexp) up are sums of normal squares to eps
     # (any entry whose square is subnormal is below eps of the norm)
     sq_min = math.ldexp(1.0, int(0.8 * fi.minexp))
-    # left vectors straight from the lanes: tall slices whose U has k columns
-    direct = m >= n and U3.shape[2] == k
-    for ln in range(count):
-        # slices indexed directly, not through views (atomic reference counts)
-        i0 = idx[ln]
-        if lane_done[ln] == 0:
-            info[i0] = NOT_CONVERGED
-            _fail(U3[i0], S2[i0], Vt3[i0])
-            continue
-        info[i0] = OK
-        fast = direct
-        if fast:
-            for i in range(k):
-                acc = 0.0
-                for j in range(l):
-                    acc += GL[i, L * j + ln] * GL[i, L * j + ln]
-                if acc < sq_min:
-                    fast = False
-                norms[i] = math.sqrt(acc)
-                order[i] = i
-        if not fast:
-            # zero or tiny columns (U is completed), wide or full U: the general finish
-            for i in range(k):
-                for j in range(l):
-                    G[i, j] = GL[i, L * j + ln]
-            if compute_uv:
-                for i in range(k):
-                    for j in range(k):
-                        W[i, j] = WL[i, L * j + ln]
-            _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, exps[ln], G, W, norms,
-                          order, valid)
-            continue
-        # insertion sort, descending (stable), as _finish_slice
-        for i in range(1, k):
-            t = order[i]
-            j = i - 1
-            while j >= 0 and norms[order[j]] < norms[t]:
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = t
-        g1, g2 = _scale_factors(-exps[ln])
+    fast = m >= n and U3.shape[2] == k
+    if fast:
         for i in range(k):
-            S2[i0, i] = (norms[order[i]] * g1) * g2
+            acc = 0.0
+            for j in range(l):
+                acc += GL[i, L * j + ln] * GL[i, L * j + ln]
+            if acc < sq_min:
+                fast = False
+            norms[i] = math.sqrt(acc)
+            order[i] = i
+    if not fast:
+        for i in range(k):
+            for j in range(l):
+                G[i, j] = GL[i, L * j + ln]
         if compute_uv:
             for i in range(k):
-                r = order[i]
-                nrm = norms[r]
-                for j in range(l):
-                    U3[i0, j, i] = GL[r, L * j + ln] / nrm
                 for j in range(k):
-                    Vt3[i0, i, j] = WL[r, L * j + ln]
+                    W[i, j] = WL[i, L * j + ln]
+        _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, e, G, W, norms,
+                      order, valid)
+        return
+    # insertion sort, descending (stable), as _finish_slice
+    for i in range(1, k):
+        t = order[i]
+        j = i - 1
+        while j >= 0 and norms[order[j]] < norms[t]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = t
+    g1, g2 = _lane_factors(-e)
+    for i in range(k):
+        S2[i0, i] = (norms[order[i]] * g1) * g2
+    if compute_uv:
+        for i in range(k):
+            r = order[i]
+            nrm = norms[r]
+            for j in range(l):
+                U3[i0, j, i] = GL[r, L * j + ln] / nrm
+            for j in range(k):
+                Vt3[i0, i, j] = WL[r, L * j + ln]
 
 
 @kernel
@@ -556,18 +548,22 @@ def _lane_pair_3x3(Z, rf, tol2):
         # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
         rot = a * a > tol2 * app * aqq
         # Rutishauser's t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
-        # zeta = (a_qq - a_pp) / (2 a_pq); a_pq^2 > tol2 a_pp a_qq is normal
-        # here, so zeta is finite (a_pq is replaced by 1 where no rotation is due)
+        # zeta = (a_qq - a_pp) / (2 a_pq), multiplied through by 2 |a_pq|:
+        # t = num / den, num = sign(d) 2 a_pq, den = |d| + sqrt(d^2 + 4 a_pq^2),
+        # d = a_qq - a_pp.  The column norms are at most 1 here, and 4 a_pq^2 >
+        # 4 tol2 a_pp a_qq is normal, so an underflowing d^2 is negligible
+        # (a_pq is replaced by 1 where no rotation is due)
         asafe = a if rot else 1.0
-        zeta = (aqq - app) / (2.0 * asafe)
-        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(abs(1.0 + zeta * zeta)))
-        if not rot:
-            t = 0.0
-        # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r): two divisions
-        # side by side instead of three in a chain
-        r = math.sqrt(abs(1.0 + t * t))
-        sn = t / r
-        tau = t / (1.0 + r)
+        dq = aqq - app
+        num = math.copysign(1.0, dq) * (2.0 * asafe)
+        den = abs(dq) + math.sqrt(abs(dq * dq + 4.0 * (asafe * asafe)))
+        # r = sqrt(1 + t^2) = h / den with h = sqrt(den^2 + num^2) (den < 4):
+        # s = t / r = num / h, tau = s / (1 + c) = t / (1 + r) = num / (den + h):
+        # two divisions side by side and none for t (which had four, two of
+        # them in the chain of dependent operations)
+        h = math.sqrt(abs(den * den + num * num))
+        sn = num / h if rot else 0.0
+        tau = num / (den + h) if rot else 0.0
         Z[ln] = x0 - sn * (y0 + tau * x0)
         Z[L + ln] = x1 - sn * (y1 + tau * x1)
         Z[2 * L + ln] = x2 - sn * (y2 + tau * x2)
@@ -602,106 +598,296 @@ def _shift_slots(Z, slot):
 
 
 @kernel
-def lane_sweeps_3x3(Z, rf, lane_done, max_sweeps, tol2):
-    """:func:`lane_sweeps` for ``LANES3`` ``3 x 3`` slices, one fused loop per pair.
+def _sweep_3x3(Z, rf, tol2):
+    """One cyclic sweep of :func:`_lane_pair_3x3` over the ``LANES3`` lanes of ``Z``.
 
     ``Z`` (``18 L`` entries, ``L = LANES3``) holds three column slots of ``X``
     then three of ``V``, each slot three entries of ``L`` lanes: entry ``j`` of
     slot ``s`` of lane ``ln`` is ``Z[3 L s + L j + ln]`` (``V`` at ``9 L +``).  ``V`` is always
     rotated (for values only it is scratch: cheaper than a branch).  The
-    pair step (:func:`_lane_pair_3x3`) works on slots 0 and 1 only; the slots
-    are shifted cyclically after each step, so a sweep meets the pairs
-    ``(0, 1), (1, 2), (2, 0)`` and ends with every column back in its slot.
-    (Exchanging slots instead, for the row-cyclic ``(0, 1), (0, 2), (1, 2)``,
-    leaves them permuted and the order changes from sweep to sweep: 5.97
-    sweeps instead of 4.96 for the slowest of eight Gaussian lanes.)
-    ``rf`` gets the per-lane rotation counts of the last sweep; ``lane_done``
-    as in :func:`lane_sweeps`.  Entries must be scaled as for
-    :func:`lane_sweeps` (:func:`_scan_slice`).
+    pair step works on slots 0 and 1 only; the slots are shifted cyclically
+    after each step, so a sweep meets the pairs ``(0, 1), (1, 2), (2, 0)`` and
+    ends with every column back in its slot.  (Exchanging slots instead, for
+    the row-cyclic ``(0, 1), (0, 2), (1, 2)``, leaves them permuted and the
+    order changes from sweep to sweep: 5.97 sweeps instead of 4.96 for the
+    slowest of eight Gaussian lanes.)  ``rf`` gets the per-lane rotation
+    counts of the sweep.  Entries must be scaled as for :func:`_lane_sweep`
+    (:func:`_scan_slice`).
     """
     nl = rf.size
     slot = 3 * nl
     for ln in range(nl):
-        lane_done[ln] = 0
-    for sweep in range(max_sweeps):
-        for ln in range(nl):
-            rf[ln] = 0.0
-        for step in range(3):
-            _lane_pair_3x3(Z, rf, tol2)
-            _shift_slots(Z, slot)
-        if _record_converged(lane_done, rf, sweep):
-            break
+        rf[ln] = 0.0
+    for step in range(3):
+        _lane_pair_3x3(Z, rf, tol2)
+        _shift_slots(Z, slot)
 
 
 @kernel
-def _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                   Z, rf, lane_done, G, W, norms, order, valid):
-    """:func:`_run_lanes` for ``3 x 3`` slices: loads straight into the lane
-    buffer, iterates with :func:`lane_sweeps_3x3`, and writes each slice's
-    ``s``, ``U`` (normalized columns) and ``V^T`` straight from its lane.  A
-    slice with a zero column goes through :func:`_finish_slice`, which
-    completes ``U`` to orthonormal columns."""
+def _load_lane_3x3(A3, i0, e, Z, ln):
+    """Lane ``ln`` of ``Z`` <- the columns of ``2^e A3[i0]`` and ``V = I``; an idle
+    lane (``i0 < 0``) gets zeros, which never rotate."""
+    L = LANES3
+    f1, f2 = _lane_factors(e)
+    for s in range(3):
+        for j in range(3):
+            Z[3 * L * s + L * j + ln] = (A3[i0, j, s] * f1) * f2 if i0 >= 0 else 0.0
+            Z[9 * L + 3 * L * s + L * j + ln] = 1.0 if s == j else 0.0
+
+
+@kernel
+def _finish_lane_3x3(A3, U3, S2, Vt3, compute_uv, i0, e, Z, ln, G, W, norms, order, valid):
+    """``s``, ``U`` (normalized columns) and ``V^T`` of slice ``i0`` straight from
+    its converged lane.  A slice with a zero column goes through
+    :func:`_finish_slice`, which completes ``U`` to orthonormal columns."""
+    L = LANES3
+    for i in range(3):
+        acc = 0.0
+        for j in range(3):
+            acc += Z[3 * L * i + L * j + ln] * Z[3 * L * i + L * j + ln]
+        norms[i] = math.sqrt(acc)
+    if norms[0] == 0.0 or norms[1] == 0.0 or norms[2] == 0.0:
+        for i in range(3):
+            for j in range(3):
+                G[i, j] = Z[3 * L * i + L * j + ln]
+                if compute_uv:
+                    W[i, j] = Z[9 * L + 3 * L * i + L * j + ln]
+        _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, e, G, W, norms,
+                      order, valid)
+        return
+    # stable descending order of three (bubble network, strict compares)
+    o0, o1, o2 = 0, 1, 2
+    if norms[o0] < norms[o1]:
+        o0, o1 = o1, o0
+    if norms[o1] < norms[o2]:
+        o1, o2 = o2, o1
+    if norms[o0] < norms[o1]:
+        o0, o1 = o1, o0
+    order[0] = o0
+    order[1] = o1
+    order[2] = o2
+    g1, g2 = _lane_factors(-e)
+    for i in range(3):
+        S2[i0, i] = (norms[order[i]] * g1) * g2
+    if compute_uv:
+        for i in range(3):
+            r = order[i]
+            nrm = norms[r]
+            for j in range(3):
+                U3[i0, j, i] = Z[3 * L * r + L * j + ln] / nrm
+                Vt3[i0, i, j] = Z[9 * L + 3 * L * r + L * j + ln]
+
+
+@kernel
+def _odd_slice(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, i, scan, G, W, norms, order,
+               hist, valid):
+    """Slice ``i`` that the lane kernels do not take (``scan`` from
+    :func:`_scan_slice`): non-finite ones fail, ``2 x 2`` ones take the closed
+    form, and those whose entries span too wide a range (or with
+    ``min(m, n) = 1``) take the scalar Jacobi."""
+    m = A3.shape[1]
+    n = A3.shape[2]
+    if scan == NOT_FINITE:
+        info[i] = NOT_FINITE
+        _fail(U3[i], S2[i], Vt3[i])
+    elif m == 2 and n == 2:
+        _slice_2x2(A3[i], U3[i], S2[i], Vt3[i], compute_uv)
+        info[i] = OK
+    else:
+        st = _slice_jacobi(A3[i], U3[i], S2[i], Vt3[i], compute_uv, max_sweeps,
+                           G, W, norms, order, hist, valid)
+        info[i] = st
+        if st != OK:
+            _fail(U3[i], S2[i], Vt3[i])
+
+
+@kernel
+def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
+                Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order, hist,
+                valid):
+    """Slices ``lo:hi`` of a ``3 x 3`` stack through ``LANES3`` streaming lanes.
+
+    After every sweep (:func:`_sweep_3x3`) a lane whose sweep rotated nothing
+    writes out its slice and takes the next one, so every slice runs exactly
+    its own number of sweeps instead of the slowest of its group's
+    (Gaussian 3x3: mean 4.33, slowest of sixteen 5).  A lane's arithmetic does
+    not depend on its neighbours, and a slice entering at a sweep boundary
+    meets the same pair order as alone, so results are bit for bit those of
+    the slice alone.  A slice still rotating after ``max_sweeps`` sweeps fails
+    with ``NOT_CONVERGED``.  The per-slice work is written out here rather
+    than in helpers: a kernel call per slice with a dozen array arguments
+    cost more than the sweeps saved.
+    """
     L = LANES3
     eps = float(np.finfo(Z.dtype).eps)
-    for ln in range(L):
-        if ln < count:
-            i0 = idx[ln]
-            f1, f2 = _scale_factors(exps[ln])
-            for s in range(3):
-                for j in range(3):
-                    Z[3 * L * s + L * j + ln] = (A3[i0, j, s] * f1) * f2
-        else:
-            for s in range(3):
-                for j in range(3):
-                    Z[3 * L * s + L * j + ln] = 0.0
-        for s in range(3):
-            for j in range(3):
-                Z[9 * L + 3 * L * s + L * j + ln] = 1.0 if s == j else 0.0
     # tol = sqrt(3) eps, squared
-    lane_sweeps_3x3(Z, rf, lane_done, max_sweeps, 3.0 * eps * eps)
-    for ln in range(count):
-        # slices indexed directly, not through views (atomic reference counts)
-        i0 = idx[ln]
-        if lane_done[ln] == 0:
-            info[i0] = NOT_CONVERGED
-            _fail(U3[i0], S2[i0], Vt3[i0])
-            continue
-        info[i0] = OK
-        for i in range(3):
-            acc = 0.0
+    tol2 = 3.0 * eps * eps
+    nxt = lo
+    active = 0
+    for ln in range(L):
+        lane_slice[ln] = -1
+        _load_lane_3x3(A3, -1, 0, Z, ln)
+    free = L
+    while True:
+        # 1. refill free lanes (at sweep boundaries)
+        if free > 0 and nxt < hi:
+            for ln in range(L):
+                if lane_slice[ln] >= 0:
+                    continue
+                i = nxt
+                e = 0
+                while i < hi:
+                    scan, e = _scan_slice(A3, i, small, root_exp)
+                    if scan == OK:
+                        break
+                    _odd_slice(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, i, scan,
+                               G, W, norms, order, hist, valid)
+                    i += 1
+                nxt = i + 1
+                if i >= hi:
+                    break
+                lane_slice[ln] = i
+                lane_exp[ln] = e
+                lane_sweeps_done[ln] = 0
+                f1, f2 = _lane_factors(e)
+                for s in range(3):
+                    for j in range(3):
+                        Z[3 * L * s + L * j + ln] = (A3[i, j, s] * f1) * f2
+                        Z[9 * L + 3 * L * s + L * j + ln] = 1.0 if s == j else 0.0
+                active += 1
+                free -= 1
+        if active == 0:
+            break
+        # 2. one sweep in every lane
+        _sweep_3x3(Z, rf, tol2)
+        # 3. write out the lanes that converged (or reached the cap)
+        for ln in range(L):
+            i0 = lane_slice[ln]
+            if i0 < 0:
+                continue
+            lane_sweeps_done[ln] += 1
+            if rf[ln] != 0.0 and lane_sweeps_done[ln] < max_sweeps:
+                continue
+            lane_slice[ln] = -1
+            active -= 1
+            free += 1
+            if rf[ln] != 0.0:
+                info[i0] = NOT_CONVERGED
+                _fail(U3[i0], S2[i0], Vt3[i0])
+                continue
+            info[i0] = OK
+            e = lane_exp[ln]
+            n0 = 0.0
+            n1 = 0.0
+            n2 = 0.0
             for j in range(3):
-                acc += Z[3 * L * i + L * j + ln] * Z[3 * L * i + L * j + ln]
-            norms[i] = math.sqrt(acc)
-        if norms[0] == 0.0 or norms[1] == 0.0 or norms[2] == 0.0:
-            for i in range(3):
+                n0 += Z[L * j + ln] * Z[L * j + ln]
+                n1 += Z[3 * L + L * j + ln] * Z[3 * L + L * j + ln]
+                n2 += Z[6 * L + L * j + ln] * Z[6 * L + L * j + ln]
+            n0 = math.sqrt(n0)
+            n1 = math.sqrt(n1)
+            n2 = math.sqrt(n2)
+            if n0 == 0.0 or n1 == 0.0 or n2 == 0.0:
+                _finish_lane_3x3(A3, U3, S2, Vt3, compute_uv, i0, e, Z, ln,
+                                 G, W, norms, order, valid)
+                continue
+            # stable descending order of three (bubble network, strict compares)
+            o0, o1, o2 = 0, 1, 2
+            s0, s1, s2 = n0, n1, n2
+            if s0 < s1:
+                o0, o1 = o1, o0
+                s0, s1 = s1, s0
+            if s1 < s2:
+                o1, o2 = o2, o1
+                s1, s2 = s2, s1
+            if s0 < s1:
+                o0, o1 = o1, o0
+                s0, s1 = s1, s0
+            g1, g2 = _lane_factors(-e)
+            S2[i0, 0] = (s0 * g1) * g2
+            S2[i0, 1] = (s1 * g1) * g2
+            S2[i0, 2] = (s2 * g1) * g2
+            if compute_uv:
                 for j in range(3):
-                    G[i, j] = Z[3 * L * i + L * j + ln]
-                    if compute_uv:
-                        W[i, j] = Z[9 * L + 3 * L * i + L * j + ln]
-            _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, exps[ln], G, W, norms,
-                          order, valid)
-            continue
-        # stable descending order of three (bubble network, strict compares)
-        o0, o1, o2 = 0, 1, 2
-        if norms[o0] < norms[o1]:
-            o0, o1 = o1, o0
-        if norms[o1] < norms[o2]:
-            o1, o2 = o2, o1
-        if norms[o0] < norms[o1]:
-            o0, o1 = o1, o0
-        order[0] = o0
-        order[1] = o1
-        order[2] = o2
-        g1, g2 = _scale_factors(-exps[ln])
-        for i in range(3):
-            S2[i0, i] = (norms[order[i]] * g1) * g2
-        if compute_uv:
-            for i in range(3):
-                r = order[i]
-                nrm = norms[r]
-                for j in range(3):
-                    U3[i0, j, i] = Z[3 * L * r + L * j + ln] / nrm
-                    Vt3[i0, i, j] = Z[9 * L + 3 * L * r + L * j + ln]
+                    U3[i0, j, 0] = Z[3 * L * o0 + L * j + ln] / s0
+                    U3[i0, j, 1] = Z[3 * L * o1 + L * j + ln] / s1
+                    U3[i0, j, 2] = Z[3 * L * o2 + L * j + ln] / s2
+                    Vt3[i0, 0, j] = Z[9 * L + 3 * L * o0 + L * j + ln]
+                    Vt3[i0, 1, j] = Z[9 * L + 3 * L * o1 + L * j + ln]
+                    Vt3[i0, 2, j] = Z[9 * L + 3 * L * o2 + L * j + ln]
+
+
+@kernel
+def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
+                  GL, WL, d, st, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                  hist, valid):
+    """Slices ``lo:hi`` of a ``k x l`` stack through ``LANES`` streaming lanes
+    (:func:`_lane_sweep`), refilled at sweep boundaries as in
+    :func:`_stream_3x3`: each slice runs its own number of sweeps (Gaussian
+    32x32: mean 9.4, slowest of eight 10).  A lane's arithmetic does not
+    depend on its neighbours (every pair is processed in every lane, and the
+    norms are per lane), so a slice gets bit for bit its result alone."""
+    L = LANES
+    k = GL.shape[0]
+    l = GL.shape[1] // L
+    eps = float(np.finfo(GL.dtype).eps)
+    # tol = sqrt(l) eps (xGESVJ's CTOL), squared
+    tol2 = l * eps * eps
+    rooteps = math.sqrt(eps)
+    nxt = lo
+    active = 0
+    for ln in range(L):
+        lane_slice[ln] = -1
+        _load_lane(A3, -1, 0, GL, WL, ln)
+    free = L
+    while True:
+        # 1. refill free lanes (at sweep boundaries)
+        if free > 0 and nxt < hi:
+            for ln in range(L):
+                if lane_slice[ln] >= 0:
+                    continue
+                i = nxt
+                e = 0
+                while i < hi:
+                    scan, e = _scan_slice(A3, i, small, root_exp)
+                    if scan == OK and k > 1:
+                        break
+                    _odd_slice(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, i, scan,
+                               G, W, norms, order, hist, valid)
+                    i += 1
+                nxt = i + 1
+                if i >= hi:
+                    break
+                lane_slice[ln] = i
+                lane_exp[ln] = e
+                lane_sweeps_done[ln] = 0
+                _load_lane(A3, i, e, GL, WL, ln)
+                active += 1
+                free -= 1
+        if active == 0:
+            break
+        # 2. one sweep in every lane
+        _lane_sweep(GL, WL, d, st, l, tol2, rooteps)
+        # 3. write out the lanes that converged (or reached the cap)
+        for ln in range(L):
+            i0 = lane_slice[ln]
+            if i0 < 0:
+                continue
+            lane_sweeps_done[ln] += 1
+            rotated = st[7 * L + ln] != 0.0
+            if rotated and lane_sweeps_done[ln] < max_sweeps:
+                continue
+            lane_slice[ln] = -1
+            active -= 1
+            free += 1
+            if rotated:
+                info[i0] = NOT_CONVERGED
+                _fail(U3[i0], S2[i0], Vt3[i0])
+            else:
+                info[i0] = OK
+                _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, lane_exp[ln], GL, WL, ln,
+                             G, W, norms, order, valid)
+
 
 @parallel_kernel
 def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt3, info):
@@ -713,8 +899,9 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
     (non-finite entries), and failed slices hold NaN.  The batch is cut into
     ``nchunks`` contiguous chunks, each with its own workspace.  In a chunk,
     2x2 slices take the closed form, slices whose entries span a moderate
-    range go ``LANES`` at a time through :func:`lane_sweeps`, the others
-    (entries spanning more than ~1e90) through the scalar Jacobi.
+    range stream through the lanes (:func:`_stream_3x3` for ``3 x 3``,
+    :func:`_stream_lanes` otherwise), the others (entries spanning more than
+    ~1e90) take the scalar Jacobi (:func:`_odd_slice`).
     """
     b, m, n = A3.shape
     k = min(m, n)
@@ -744,52 +931,24 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
         order = np.empty(k, np.int64)
         hist = np.empty(max_sweeps)
         valid = np.empty(max(nq, 1), np.bool_)
-        GL = np.empty((k, LANES * l), A3.dtype)
-        WL = np.empty((kw, LANES * kw), A3.dtype)
-        # 3x3 lane buffer (see lane_sweeps_3x3)
-        Z = np.empty(18 * LANES3 if fused3 else 0, A3.dtype)
-        rf = np.empty(LANES3)
-        d = np.empty((k, LANES))
-        step = np.empty(8 * LANES)
-        lane_done = np.empty(group, np.int64)
-        idx = np.empty(group, np.int64)
-        exps = np.empty(group, np.int64)
-        count = 0
-        for i in range(lo, hi):
-            scan, e = _scan_slice(A3, i, small, root_exp)
-            if scan == NOT_FINITE:
-                info[i] = NOT_FINITE
-                _fail(U3[i], S2[i], Vt3[i])
-                continue
-            if m == 2 and n == 2:
-                _slice_2x2(A3[i], U3[i], S2[i], Vt3[i], compute_uv)
-                info[i] = OK
-                continue
-            if scan != OK or k == 1:
-                st = _slice_jacobi(A3[i], U3[i], S2[i], Vt3[i], compute_uv, max_sweeps,
-                                   G, W, norms, order, hist, valid)
-                info[i] = st
-                if st != OK:
-                    _fail(U3[i], S2[i], Vt3[i])
-                continue
-            idx[count] = i
-            exps[count] = e
-            count += 1
-            if count == group:
-                if fused3:
-                    _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                                   Z, rf, lane_done, G, W, norms, order, valid)
-                else:
-                    _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                               GL, WL, d, step, lane_done, G, W, norms, order, valid)
-                count = 0
-        if count > 0:
-            if fused3:
-                _run_lanes_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                               Z, rf, lane_done, G, W, norms, order, valid)
-            else:
-                _run_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, idx, exps, count,
-                           GL, WL, d, step, lane_done, G, W, norms, order, valid)
+        lane_slice = np.empty(group, np.int64)
+        lane_exp = np.empty(group, np.int64)
+        lane_sweeps_done = np.empty(group, np.int64)
+        if fused3:
+            # 3x3 lane buffer (see _sweep_3x3) and per-lane rotation counts
+            Z = np.empty(18 * LANES3, A3.dtype)
+            rf = np.empty(LANES3)
+            _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
+                        Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                        hist, valid)
+        else:
+            GL = np.empty((k, LANES * l), A3.dtype)
+            WL = np.empty((kw, LANES * kw), A3.dtype)
+            d = np.empty((k, LANES))
+            st = np.empty(8 * LANES)
+            _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small,
+                          root_exp, GL, WL, d, st, lane_slice, lane_exp, lane_sweeps_done,
+                          G, W, norms, order, hist, valid)
 
 
 def svd_batched(A3, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
