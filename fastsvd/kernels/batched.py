@@ -516,111 +516,113 @@ def _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, e, GL, WL, ln, G, W, norms, or
 
 
 @kernel
-def _lane_pair_3x3(Z, rf, tol2):
-    """One Jacobi step on the column slots 0 and 1 of ``LANES3`` ``3 x 3`` slices.
+def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
+    """One Jacobi step on the columns ``x``, ``y`` of a ``3 x 3`` lane and their
+    ``V`` rows ``v``, ``w`` (scalars in, scalars out: inlined into the lane
+    loop of :func:`_sweep_3x3`, which it leaves vectorizable).
 
-    ``Z`` is the flat lane buffer of :func:`lane_sweeps_3x3`.  For each lane the
-    loop does everything at once: the three inner products from the current
-    columns (three products each, exact to a few ulps, so no norm tracking or
-    recomputation rule is needed), the angle by Rutishauser's formulas branch
-    free (as :func:`_lane_angles`; a lane with ``|cos| <= tol`` gets ``t = 0``,
-    the identity), and the rotation of the two columns and their ``V`` rows.
-    Every offset is a constant: the compiler then proves the lanes
-    independent and vectorizes without runtime overlap checks (with the rows
-    as runtime indices it kept the scalar loop: 1150 ns vs 490 ns a sweep,
-    measured 2026-11-23).  The trip count is read from ``rf`` so that the
-    loop is vectorized, not unrolled.
+    The three inner products come from the current columns (three products
+    each, exact to a few ulps, so no norm tracking or recomputation rule is
+    needed); the angle is Rutishauser's, branch free (a lane with ``|cos| <=
+    tol`` gets ``sin = tau = 0``, the identity).  Returns the rotated twelve
+    entries and 1.0 if the lane rotated, else 0.0.
     """
-    L = LANES3
-    # (float32 entries are worked on in float64, where the range argument
-    # for the squares below holds; the stores round back)
-    for ln in range(rf.size):
-        x0 = float(Z[ln])
-        x1 = float(Z[L + ln])
-        x2 = float(Z[2 * L + ln])
-        y0 = float(Z[3 * L + ln])
-        y1 = float(Z[4 * L + ln])
-        y2 = float(Z[5 * L + ln])
-        app = x0 * x0 + x1 * x1 + x2 * x2
-        aqq = y0 * y0 + y1 * y1 + y2 * y2
-        a = x0 * y0 + x1 * y1 + x2 * y2
-        # |cos| > tol without square roots: the slices here have entries in
-        # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
-        rot = a * a > tol2 * app * aqq
-        # Rutishauser's t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
-        # zeta = (a_qq - a_pp) / (2 a_pq), multiplied through by 2 |a_pq|:
-        # t = num / den, num = sign(d) 2 a_pq, den = |d| + sqrt(d^2 + 4 a_pq^2),
-        # d = a_qq - a_pp.  The column norms are at most 1 here, and 4 a_pq^2 >
-        # 4 tol2 a_pp a_qq is normal, so an underflowing d^2 is negligible
-        # (a_pq is replaced by 1 where no rotation is due)
-        asafe = a if rot else 1.0
-        dq = aqq - app
-        num = math.copysign(1.0, dq) * (2.0 * asafe)
-        den = abs(dq) + math.sqrt(abs(dq * dq + 4.0 * (asafe * asafe)))
-        # r = sqrt(1 + t^2) = h / den with h = sqrt(den^2 + num^2) (den < 4):
-        # s = t / r = num / h, tau = s / (1 + c) = t / (1 + r) = num / (den + h):
-        # two divisions side by side and none for t (which had four, two of
-        # them in the chain of dependent operations)
-        h = math.sqrt(abs(den * den + num * num))
-        sn = num / h if rot else 0.0
-        tau = num / (den + h) if rot else 0.0
-        Z[ln] = x0 - sn * (y0 + tau * x0)
-        Z[L + ln] = x1 - sn * (y1 + tau * x1)
-        Z[2 * L + ln] = x2 - sn * (y2 + tau * x2)
-        Z[3 * L + ln] = y0 + sn * (x0 - tau * y0)
-        Z[4 * L + ln] = y1 + sn * (x1 - tau * y1)
-        Z[5 * L + ln] = y2 + sn * (x2 - tau * y2)
-        v0 = float(Z[9 * L + ln])
-        v1 = float(Z[10 * L + ln])
-        v2 = float(Z[11 * L + ln])
-        w0 = float(Z[12 * L + ln])
-        w1 = float(Z[13 * L + ln])
-        w2 = float(Z[14 * L + ln])
-        Z[9 * L + ln] = v0 - sn * (w0 + tau * v0)
-        Z[10 * L + ln] = v1 - sn * (w1 + tau * v1)
-        Z[11 * L + ln] = v2 - sn * (w2 + tau * v2)
-        Z[12 * L + ln] = w0 + sn * (v0 - tau * w0)
-        Z[13 * L + ln] = w1 + sn * (v1 - tau * w1)
-        Z[14 * L + ln] = w2 + sn * (v2 - tau * w2)
-        rf[ln] += 1.0 if rot else 0.0
-
-
-@kernel
-def _shift_slots(Z, slot):
-    """Slots ``[a, b, c]`` become ``[b, c, a]`` (columns and their ``V`` rows), every lane."""
-    half = Z.size // 2
-    for h in range(0, Z.size, half):
-        for i in range(slot):
-            t = Z[h + i]
-            Z[h + i] = Z[h + slot + i]
-            Z[h + slot + i] = Z[h + 2 * slot + i]
-            Z[h + 2 * slot + i] = t
+    app = x0 * x0 + x1 * x1 + x2 * x2
+    aqq = y0 * y0 + y1 * y1 + y2 * y2
+    a = x0 * y0 + x1 * y1 + x2 * y2
+    # |cos| > tol without square roots: the slices here have entries in
+    # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
+    rot = a * a > tol2 * app * aqq
+    # Rutishauser's t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
+    # zeta = (a_qq - a_pp) / (2 a_pq), multiplied through by 2 |a_pq|:
+    # t = num / den, num = sign(d) 2 a_pq, den = |d| + sqrt(d^2 + 4 a_pq^2),
+    # d = a_qq - a_pp.  The column norms are at most 1 here, and 4 a_pq^2 >
+    # 4 tol2 a_pp a_qq is normal, so an underflowing d^2 is negligible
+    # (a_pq is replaced by 1 where no rotation is due)
+    asafe = a if rot else 1.0
+    dq = aqq - app
+    num = math.copysign(1.0, dq) * (2.0 * asafe)
+    den = abs(dq) + math.sqrt(abs(dq * dq + 4.0 * (asafe * asafe)))
+    # r = sqrt(1 + t^2) = h / den with h = sqrt(den^2 + num^2) (den < 4):
+    # s = t / r = num / h, tau = s / (1 + c) = t / (1 + r) = num / (den + h):
+    # two divisions side by side and none for t (which had four, two of
+    # them in the chain of dependent operations)
+    h = math.sqrt(abs(den * den + num * num))
+    sn = num / h if rot else 0.0
+    tau = num / (den + h) if rot else 0.0
+    return (x0 - sn * (y0 + tau * x0), x1 - sn * (y1 + tau * x1), x2 - sn * (y2 + tau * x2),
+            y0 + sn * (x0 - tau * y0), y1 + sn * (x1 - tau * y1), y2 + sn * (x2 - tau * y2),
+            v0 - sn * (w0 + tau * v0), v1 - sn * (w1 + tau * v1), v2 - sn * (w2 + tau * v2),
+            w0 + sn * (v0 - tau * w0), w1 + sn * (v1 - tau * w1), w2 + sn * (v2 - tau * w2),
+            1.0 if rot else 0.0)
 
 
 @kernel
 def _sweep_3x3(Z, rf, tol2):
-    """One cyclic sweep of :func:`_lane_pair_3x3` over the ``LANES3`` lanes of ``Z``.
+    """One cyclic sweep of one-sided Jacobi on the ``LANES3`` ``3 x 3`` lanes of ``Z``.
 
-    ``Z`` (``18 L`` entries, ``L = LANES3``) holds three column slots of ``X``
-    then three of ``V``, each slot three entries of ``L`` lanes: entry ``j`` of
-    slot ``s`` of lane ``ln`` is ``Z[3 L s + L j + ln]`` (``V`` at ``9 L +``).  ``V`` is always
-    rotated (for values only it is scratch: cheaper than a branch).  The
-    pair step works on slots 0 and 1 only; the slots are shifted cyclically
-    after each step, so a sweep meets the pairs ``(0, 1), (1, 2), (2, 0)`` and
-    ends with every column back in its slot.  (Exchanging slots instead, for
-    the row-cyclic ``(0, 1), (0, 2), (1, 2)``, leaves them permuted and the
-    order changes from sweep to sweep: 5.97 sweeps instead of 4.96 for the
-    slowest of eight Gaussian lanes.)  ``rf`` gets the per-lane rotation
-    counts of the sweep.  Entries must be scaled as for :func:`_lane_sweep`
-    (:func:`_scan_slice`).
+    ``Z`` (``18 L`` entries, ``L = LANES3``) holds three columns of ``X``
+    then three of ``V``, each three entries of ``L`` lanes: entry ``j`` of
+    column ``s`` of lane ``ln`` is ``Z[3 L s + L j + ln]`` (``V`` at ``9 L +``).
+    ``V`` is always rotated (for values only it is scratch: cheaper than a
+    branch).  A lane's three pair steps (:func:`_rotate_3x3`) run in one loop
+    iteration, in registers, in the order ``(0, 1), (1, 2), (2, 0)`` (the
+    row-cyclic ``(0, 1), (0, 2), (1, 2)`` took 5.97 sweeps instead of 4.96 for
+    the slowest of eight Gaussian lanes).  Every offset is a constant, so the
+    compiler proves the lanes independent and vectorizes across them without
+    runtime overlap checks; the trip count is read from ``rf`` so that the
+    loop is vectorized, not unrolled.  (One loop per pair step with the
+    columns shifted between steps: 1.11 us a sweep of sixteen lanes, this
+    0.46 us, measured 2026-11-23.)  ``rf`` gets 1.0 per lane that rotated.
+    Entries must be scaled as for :func:`_lane_sweep` (:func:`_scan_slice`);
+    float32 entries are worked on in float64, where the range argument for
+    the squares holds, and the stores round back.
     """
-    nl = rf.size
-    slot = 3 * nl
-    for ln in range(nl):
-        rf[ln] = 0.0
-    for step in range(3):
-        _lane_pair_3x3(Z, rf, tol2)
-        _shift_slots(Z, slot)
+    L = LANES3
+    for ln in range(rf.size):
+        a0 = float(Z[ln])
+        a1 = float(Z[L + ln])
+        a2 = float(Z[2 * L + ln])
+        b0 = float(Z[3 * L + ln])
+        b1 = float(Z[4 * L + ln])
+        b2 = float(Z[5 * L + ln])
+        c0 = float(Z[6 * L + ln])
+        c1 = float(Z[7 * L + ln])
+        c2 = float(Z[8 * L + ln])
+        p0 = float(Z[9 * L + ln])
+        p1 = float(Z[10 * L + ln])
+        p2 = float(Z[11 * L + ln])
+        q0 = float(Z[12 * L + ln])
+        q1 = float(Z[13 * L + ln])
+        q2 = float(Z[14 * L + ln])
+        r0 = float(Z[15 * L + ln])
+        r1 = float(Z[16 * L + ln])
+        r2 = float(Z[17 * L + ln])
+        a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, f1 = _rotate_3x3(
+            a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, tol2)
+        b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, f2 = _rotate_3x3(
+            b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, tol2)
+        c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, f3 = _rotate_3x3(
+            c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, tol2)
+        Z[ln] = a0
+        Z[L + ln] = a1
+        Z[2 * L + ln] = a2
+        Z[3 * L + ln] = b0
+        Z[4 * L + ln] = b1
+        Z[5 * L + ln] = b2
+        Z[6 * L + ln] = c0
+        Z[7 * L + ln] = c1
+        Z[8 * L + ln] = c2
+        Z[9 * L + ln] = p0
+        Z[10 * L + ln] = p1
+        Z[11 * L + ln] = p2
+        Z[12 * L + ln] = q0
+        Z[13 * L + ln] = q1
+        Z[14 * L + ln] = q2
+        Z[15 * L + ln] = r0
+        Z[16 * L + ln] = r1
+        Z[17 * L + ln] = r2
+        rf[ln] = (f1 + f2) + f3
 
 
 @kernel
