@@ -11,7 +11,8 @@ tests below show on the same matrices.
 import numpy as np
 import pytest
 
-from fastsvd.kernels.jacobi import MAX_SWEEPS, gesvj, gesvj_parallel, svd_jacobi, svd_jacobi_report
+from fastsvd.kernels.jacobi import (MAX_SWEEPS, _dot, gesvj, gesvj_parallel, gesvj_pipelined,
+                                    gesvj_work, svd_jacobi, svd_jacobi_report)
 from fastsvd.kernels.qrcp import apply_q, gelqp
 from tests.checks import assert_svd, reference_singular_values, relative_errors
 from tests.gallery import gallery
@@ -211,3 +212,77 @@ def test_parallel_ordering_agrees_with_serial():
     ref = np.linalg.svd(A, compute_uv=False)
     for norms in (n1, n2):
         assert np.abs(np.sort(norms)[::-1] - ref).max() <= 4 * 60 * EPS * ref[0]
+
+
+def _pivoted_r(A):
+    """``R`` of the pivoted QR of ``A`` (the matrix the driver's Jacobi sweeps see, as ``R^T``)."""
+    n = A.shape[1]
+    G = np.ascontiguousarray(A.T).copy()
+    gelqp(G, np.empty(n, np.int64), np.empty(n))
+    return np.ascontiguousarray(np.triu(G[:, :n].T))
+
+
+@pytest.mark.parametrize("records", [1 << 17, 80])
+@pytest.mark.parametrize("case", ["random", "graded", "cap"])
+def test_pipelined_matches_serial_bit_for_bit(case, records):
+    """Rotating W on a second thread, one stage behind, changes nothing: the
+    G thread runs the serial sweeps and W gets the same rotations in the same
+    order (records=80 forces several stages per sweep)."""
+    n = 70
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((n, n))
+    if case == "graded":
+        A = A * np.logspace(0, -20, n)
+    max_sweeps = 2 if case == "cap" else MAX_SWEEPS
+    R = _pivoted_r(A)
+    out = []
+    for run in (gesvj, lambda G, W, s, h: gesvj_pipelined(G, W, s, h, records)):
+        G, W, h = R.copy(), np.eye(n), np.zeros(max_sweeps)
+        info, sweeps, norms = run(G, W, max_sweeps, h)
+        out.append((G, W, h, info, sweeps, norms))
+    (G1, W1, h1, i1, s1, n1), (G2, W2, h2, i2, s2, n2) = out
+    assert (i1, s1) == (i2, s2) == ((1, 2) if case == "cap" else (0, s1))
+    for a, b in ((G1, G2), (W1, W2), (h1, h2), (n1, n2)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_driver_pipeline_flag_changes_nothing():
+    A = np.random.default_rng(7).standard_normal((90, 70))
+    a = svd_jacobi_report(A.copy(), True, False, pipeline=True)
+    b = svd_jacobi_report(A.copy(), True, False, pipeline=False)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("name", ["random_square_30", "graded_columns_20", "rank_deficient_30x20_r5",
+                                  "wilkinson_like_21", "hilbert_12"])
+def test_skipping_unchanged_pairs_changes_only_the_record(name):
+    """gesvj skips pairs whose columns did not change since the previous sweep
+    found them orthogonal; gesvj_work (the batched path) visits every pair.
+    Same rotations, so the same results bit for bit; gesvj's record of the
+    largest |cos| is an upper bound of the full visit's, and on convergence
+    still at most the tolerance sqrt(m) eps."""
+    A = gallery()[name]
+    n = A.shape[1]
+    G1 = np.ascontiguousarray(A.T).copy()
+    G2 = G1.copy()
+    W1, W2 = np.eye(n), np.eye(n)
+    h1, h2 = np.zeros(MAX_SWEEPS), np.zeros(MAX_SWEEPS)
+    info1, sweeps1, norms1 = gesvj(G1, W1, MAX_SWEEPS, h1)
+    norms2 = np.empty(n)
+    info2, sweeps2 = gesvj_work(G2, W2, norms2, np.empty(n, np.int64), MAX_SWEEPS, h2)
+    assert (info1, sweeps1) == (info2, sweeps2) == (0, sweeps1)
+    for a, b in ((G1, G2), (W1, W2), (norms1, norms2)):
+        np.testing.assert_array_equal(a, b)
+    assert np.all(h1 >= h2)
+    assert h1[sweeps1 - 1] <= np.sqrt(A.shape[0]) * EPS
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_row_dot_long_rows(dtype):
+    """Rows of 256 or more go to BLAS xDOT (called directly for float64)."""
+    G = np.random.default_rng(8).standard_normal((3, 700)).astype(dtype)
+    exact = float(np.dot(G[0].astype(np.float64), G[2].astype(np.float64)))
+    scale = float(np.dot(np.abs(G[0]).astype(np.float64), np.abs(G[2]).astype(np.float64)))
+    # recursive summation bound: m eps sum |x_i y_i|
+    assert abs(_dot(G, 0, 2) - exact) <= 700 * np.finfo(dtype).eps * scale

@@ -23,8 +23,12 @@ I and II, SIAM J. Matrix Anal. Appl. 29; LAPACK xGESVJ / xGEJSV):
 """
 import math
 
+import llvmlite.binding as _llvm
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.core import cgutils
+from numba.extending import get_cython_function_address, intrinsic
 
 from .._jit import kernel, parallel_kernel
 from .qrcp import apply_q, gelqp
@@ -38,6 +42,48 @@ NOT_FINITE = 2
 #: is as fast and has no call overhead; measured 2026-11-23 on a loaded machine:
 #: 25 ns vs 35 ns at length 32, 49 ns vs 91 ns at 100, 188 ns vs 160 ns at 500)
 _BLAS_DOT = 256
+
+#: records of W rotations per buffer in :func:`gesvj_pipelined` (2 buffers of
+#: ``2^17 x 32`` bytes = 4 MB each; a 500-column sweep, 124750 pairs, fits one)
+PIPELINE_RECORDS = 1 << 17
+
+#: default of the drivers' ``pipeline`` flag (see :func:`gesvj_pipelined`)
+PIPELINE = False
+
+#: columns from which the driver rotates V on a second thread
+#: (:func:`gesvj_pipelined`); below it a sweep is too short to pay the
+#: parallel region it needs
+_PIPELINE_MIN_N = 64
+
+# BLAS xDOT of scipy's OpenBLAS (the library blas.py calls), registered by name
+# so that kernels calling it stay cachable
+_llvm.add_symbol("fastsvd_ddot", get_cython_function_address("scipy.linalg.cython_blas", "ddot"))
+
+
+@intrinsic
+def _ddot_at(typingctx, n, x, y):
+    """BLAS ``ddot(n, x, 1, y, 1)`` on raw addresses ``x, y`` of float64 data.
+
+    ``np.dot`` inside a kernel costs ~80 ns of checks and view handling per
+    call, as much as the product itself at length 500 (measured 2026-11-23:
+    160 ns vs 83 ns per call); this calls BLAS with ``n`` and the unit
+    increments in stack slots of the caller.
+    """
+    sig = types.float64(types.intp, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        nv, px, py = args
+        i32 = ir.IntType(32)
+        dp = ir.DoubleType().as_pointer()
+        pn = cgutils.alloca_once(builder, i32)
+        builder.store(builder.trunc(nv, i32), pn)
+        pone = cgutils.alloca_once(builder, i32)
+        builder.store(ir.Constant(i32, 1), pone)
+        fnty = ir.FunctionType(ir.DoubleType(), [i32.as_pointer(), dp, i32.as_pointer(), dp,
+                                                 i32.as_pointer()])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "fastsvd_ddot")
+        return builder.call(fn, [pn, builder.inttoptr(px, dp), pone, builder.inttoptr(py, dp), pone])
+    return sig, codegen
 
 
 # --------------------------------------------------------------------------
@@ -72,6 +118,9 @@ def _dot(G, p, q):
     """
     m = G.shape[1]
     if m >= _BLAS_DOT:
+        if G.itemsize == 8 and G.strides[1] == 8:
+            base = G.ctypes.data
+            return _ddot_at(m, base + p * G.strides[0], base + q * G.strides[0])
         return _blas_dot(G[p], G[q])
     if m < 16:
         s = 0.0
@@ -219,7 +268,9 @@ def rotate_rows(G, p, q, c, s):
 
 @kernel
 def _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w):
-    """Rotate rows ``p, q`` of ``G`` (and ``W``) and bring their norms up to date."""
+    """Rotate rows ``p, q`` of ``G`` (and ``W``) and bring their norms up to date.
+
+    Returns the rotation ``(c, s)``."""
     npp = norms[p]
     nqq = norms[q]
     c, s, fx, fy = rotation(cs, npp, nqq, eps)
@@ -238,6 +289,7 @@ def _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w):
         nqn = nqq * math.sqrt(fy)
     norms[p] = _flush(G, p, npn, tiny)
     norms[q] = _flush(G, q, nqn, tiny)
+    return c, s
 
 
 @kernel
@@ -256,6 +308,119 @@ def _flush(G, i, nrm, tiny):
 # --------------------------------------------------------------------------
 
 @kernel
+def _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny, lo, hi, rotate_w, last_rot, sweep,
+               rec_p, rec_q, rec_c, rec_s, cnt):
+    """Row ``i`` of a de Rijk sweep: pivot, then visit the pairs ``(order[i], order[j])``, ``j > i``.
+
+    The steps of :func:`_visit` and :func:`_rotate_pair` are written out in
+    the loop (same operations, same results): with one call per pair the
+    array arguments' reference counting and the calls cost ~15% of a sweep
+    (measured 2026-11-23, 500 x 500: 53-61 ms vs 45-46 ms per sweep).  A
+    rotation is applied to ``W`` when ``rotate_w``; when the records
+    ``rec_p, rec_q, rec_c, rec_s`` are not empty it is written there instead,
+    from position ``cnt`` (:func:`gesvj_pipelined`).
+
+    ``last_rot[c]`` (if not empty) is the last sweep that rotated column
+    ``c``.  A pair neither of whose columns was rotated in this sweep or the
+    previous one is skipped without a dot product: it was visited in the
+    previous sweep with the same columns and norms (norms are recomputed from
+    the same rows), hence found orthogonal, and nothing changed since.  This
+    saves most of the last sweep, the one that only confirms convergence.
+
+    Returns
+    -------
+    maxcos : float
+        Largest ``|cos|`` met.
+    maxkept : float
+        Largest ``|cos|`` of a pair visited and left unrotated (a bound for
+        the pairs the next sweep skips).
+    skipped : bool
+        Some pair was skipped as unchanged.
+    nrot : int
+        Rotations applied.
+    cnt : int
+        Records written so far.
+    stop : bool
+        The pivot column is zero: every remaining column is, the sweep ends.
+    """
+    n, m = G.shape
+    # 1. de Rijk: the largest remaining column leads this row of the sweep
+    b = i
+    for j in range(i + 1, n):
+        if norms[order[j]] > norms[order[b]]:
+            b = j
+    order[i], order[b] = order[b], order[i]
+    p = order[i]
+    if norms[p] == 0.0:
+        return 0.0, 0.0, False, 0, cnt, True
+    record = rec_p.size > 0
+    skip = last_rot.size > 0
+    maxcos = 0.0
+    maxkept = 0.0
+    skipped = False
+    nrot = 0
+    for j in range(i + 1, n):
+        # 2. rotate unless the pair is orthogonal to working precision
+        q = order[j]
+        if skip and last_rot[p] < sweep - 1 and last_rot[q] < sweep - 1:
+            skipped = True
+            continue
+        npp = norms[p]
+        nqq = norms[q]
+        if npp == 0.0 or nqq == 0.0:
+            continue
+        if lo <= npp <= hi and lo <= nqq <= hi:
+            cs = (_dot(G, p, q) / npp) / nqq
+        else:
+            cs = cosine(G, p, q, npp, nqq, lo, hi)
+        acs = abs(cs)
+        if acs > maxcos:
+            maxcos = acs
+        if acs <= tol or min(npp, nqq) / max(npp, nqq) == 0.0:
+            # orthogonal to working precision; or norms more than the exponent
+            # range apart: the angle (about cs times their ratio) underflows
+            if acs > maxkept:
+                maxkept = acs
+            continue
+        c, s, fx, fy = rotation(cs, npp, nqq, eps)
+        tau = s / (1.0 + c)
+        for k in range(m):
+            xk = G[p, k]
+            yk = G[q, k]
+            G[p, k] = xk - s * (yk + tau * xk)
+            G[q, k] = yk + s * (xk - tau * yk)
+        if skip:
+            last_rot[p] = sweep
+            last_rot[q] = sweep
+        if record:
+            rec_p[cnt] = p
+            rec_q[cnt] = q
+            rec_c[cnt] = c
+            rec_s[cnt] = s
+            cnt += 1
+        elif rotate_w:
+            for k in range(W.shape[1]):
+                xk = W[p, k]
+                yk = W[q, k]
+                W[p, k] = xk - s * (yk + tau * xk)
+                W[q, k] = yk + s * (xk - tau * yk)
+        nrot += 1
+        # 3. new norms; the factor formula loses digits when the norm drops a lot
+        #    (xGESVJ's criterion: recompute when the squared ratio is below sqrt(eps))
+        if fx <= rooteps:
+            npn = row_norm(G, p, lo, hi)
+        else:
+            npn = npp * math.sqrt(fx)
+        if fy <= rooteps:
+            nqn = row_norm(G, q, lo, hi)
+        else:
+            nqn = nqq * math.sqrt(fy)
+        norms[p] = _flush(G, p, npn, tiny) if npn < tiny else npn
+        norms[q] = _flush(G, q, nqn, tiny) if nqn < tiny else nqn
+    return maxcos, maxkept, skipped, nrot, cnt, False
+
+
+@kernel
 def gesvj(G, W, max_sweeps, cos_history):
     """Serial one-sided Jacobi on the rows of ``G`` (xGESVJ, de Rijk pivoting).
 
@@ -268,7 +433,9 @@ def gesvj(G, W, max_sweeps, cos_history):
         Rotated alongside ``G`` (``W = I`` on entry gives ``V^T``); ``p = 0`` skips it.
     max_sweeps : int
     cos_history : (max_sweeps,) float64 array
-        Largest ``|cos|`` seen in each sweep (precision reached).
+        Largest ``|cos|`` seen in each sweep (precision reached); pairs skipped
+        as unchanged since the previous sweep are not counted (their ``|cos|``
+        is the one found there, at most the tolerance).
 
     Returns
     -------
@@ -281,7 +448,8 @@ def gesvj(G, W, max_sweeps, cos_history):
     n = G.shape[0]
     norms = np.empty(n)
     order = np.empty(n, np.int64)
-    info, sweeps = gesvj_work(G, W, norms, order, max_sweeps, cos_history)
+    last_rot = np.zeros(n, np.int64)
+    info, sweeps = _gesvj_sweeps(G, W, norms, order, last_rot, max_sweeps, cos_history)
     return info, sweeps, norms
 
 
@@ -289,9 +457,32 @@ def gesvj(G, W, max_sweeps, cos_history):
 def gesvj_work(G, W, norms, order, max_sweeps, cos_history):
     """:func:`gesvj` on caller-provided workspace ``norms`` (float64, n) and
     ``order`` (int64, n), so that the batched loop allocates nothing per matrix.
+    It visits every pair of every sweep (no skipping of unchanged pairs,
+    which needs one more workspace array); same results.
 
     Returns ``(info, sweeps)``; ``norms`` holds the final row norms.
     """
+    return _gesvj_sweeps(G, W, norms, order, order[:0], max_sweeps, cos_history)
+
+
+@kernel
+def _note_row(kept, maxcos, mc, mk, skipped):
+    """Fold a row's ``maxcos, maxkept, skipped`` from :func:`_sweep_row` into
+    the sweep's largest ``|cos|``; ``kept = [this sweep's largest unrotated
+    |cos|, the previous sweep's]``.  A skipped pair was left unrotated in the
+    previous sweep with the same columns, so its ``|cos|`` is at most
+    ``kept[1]``: the record stays an upper bound over all pairs."""
+    if skipped:
+        mc = max(mc, kept[1])
+        mk = max(mk, kept[1])
+    kept[0] = max(kept[0], mk)
+    return max(maxcos, mc)
+
+
+@kernel
+def _gesvj_sweeps(G, W, norms, order, last_rot, max_sweeps, cos_history):
+    """The sweeps of :func:`gesvj`; ``last_rot`` (int64, n, zeros) enables the
+    skipping of unchanged pairs of :func:`_sweep_row`, an empty one disables it."""
     n, m = G.shape
     fi = np.finfo(G.dtype)
     eps = float(fi.eps)
@@ -306,6 +497,7 @@ def gesvj_work(G, W, norms, order, max_sweeps, cos_history):
         order[i] = i
     info = 1
     sweeps = 0
+    kept = np.zeros(2)
     for sweep in range(max_sweeps):
         sweeps = sweep + 1
         # 1. fresh norms each sweep: the updated ones drift by O(eps) per rotation
@@ -313,23 +505,17 @@ def gesvj_work(G, W, norms, order, max_sweeps, cos_history):
             norms[i] = _flush(G, i, row_norm(G, i, lo, hi), tiny)
         nrot = 0
         maxcos = 0.0
+        kept[1] = kept[0]
+        kept[0] = 0.0
         for i in range(n - 1):
-            # 2. de Rijk: the largest remaining column leads this row of the sweep
-            b = i
-            for j in range(i + 1, n):
-                if norms[order[j]] > norms[order[b]]:
-                    b = j
-            order[i], order[b] = order[b], order[i]
-            p = order[i]
-            if norms[p] == 0.0:
+            # 2. de Rijk pivoting and the rotations of this row
+            mc, mk, sk, nr, _, stop = _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny,
+                                                 lo, hi, rotate_w, last_rot, sweep, order[:0],
+                                                 order[:0], norms[:0], norms[:0], 0)
+            if stop:
                 break
-            for j in range(i + 1, n):
-                # 3. rotate unless the pair is orthogonal to working precision
-                acs, rot = _visit(G, W, norms, p, order[j], tol, eps, rooteps, tiny, lo, hi,
-                                  rotate_w)
-                if acs > maxcos:
-                    maxcos = acs
-                nrot += rot
+            maxcos = _note_row(kept, maxcos, mc, mk, sk)
+            nrot += nr
         cos_history[sweep] = maxcos
         if nrot == 0:
             info = 0
@@ -342,19 +528,19 @@ def gesvj_work(G, W, norms, order, max_sweeps, cos_history):
 @kernel
 def _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo, hi, rotate_w):
     """One step of a sweep: rotate the pair ``p, q`` unless it is already
-    orthogonal to working precision.  Returns ``(|cos|, rotated)``."""
+    orthogonal to working precision.  Returns ``(|cos|, rotated, c, s)``."""
     if norms[p] == 0.0 or norms[q] == 0.0:
-        return 0.0, 0
+        return 0.0, 0, 1.0, 0.0
     cs = cosine(G, p, q, norms[p], norms[q], lo, hi)
     acs = abs(cs)
     if acs <= tol:
-        return acs, 0
+        return acs, 0, 1.0, 0.0
     if min(norms[p], norms[q]) / max(norms[p], norms[q]) == 0.0:
         # norms more than the exponent range apart: the angle (about cs times
         # their ratio) underflows, so the pair is orthogonal in floating point
-        return acs, 0
-    _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w)
-    return acs, 1
+        return acs, 0, 1.0, 0.0
+    c, s = _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w)
+    return acs, 1, c, s
 
 
 @kernel
@@ -419,8 +605,8 @@ def gesvj_parallel(G, W, max_sweeps, cos_history, nblocks):
                     for blk in (ba, bb):
                         for i in range(blk, n, nblocks):
                             for j in range(i + nblocks, n, nblocks):
-                                c, rot = _visit(G, W, norms, order[i], order[j], tol, eps,
-                                                rooteps, tiny, lo, hi, rotate_w)
+                                c, rot, _, _ = _visit(G, W, norms, order[i], order[j], tol,
+                                                      eps, rooteps, tiny, lo, hi, rotate_w)
                                 mc = max(mc, c)
                                 cnt += rot
                 for i in range(ba, n, nblocks):
@@ -429,8 +615,8 @@ def gesvj_parallel(G, W, max_sweeps, cos_history, nblocks):
                         q = order[j]
                         if norms[q] > norms[p]:
                             p, q = q, p
-                        c, rot = _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo, hi,
-                                        rotate_w)
+                        c, rot, _, _ = _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo,
+                                              hi, rotate_w)
                         mc = max(mc, c)
                         cnt += rot
                 taskcos[k] = mc
@@ -445,6 +631,130 @@ def gesvj_parallel(G, W, max_sweeps, cos_history, nblocks):
     for i in prange(n):
         norms[i] = row_norm(G, i, lo, hi)
     return info, sweeps, norms
+
+
+@kernel
+def _sweep_stage(G, W, norms, order, last_rot, kept, state, fstate, cos_history, rec_p, rec_q,
+                 rec_c, rec_s, max_sweeps):
+    """The rows of the de Rijk sweeps of :func:`gesvj_work` that fit one stage of
+    :func:`gesvj_pipelined`: rotations are applied to ``G`` only and recorded
+    (rows ``rec_p[k], rec_q[k]``, rotation ``rec_c[k], rec_s[k]``) for ``W``.
+
+    The stage stops at the end of the sweep, or before a row whose rotations
+    might overflow the records.  ``state`` carries the iteration between
+    stages: ``[sweep, row, rotations in this sweep, records written,
+    status]`` (status -1 running, 0 converged, 1 sweep cap reached);
+    ``fstate[0]`` is the largest ``|cos|`` of the sweep so far, ``kept`` as in
+    :func:`_note_row`.
+    """
+    n, m = G.shape
+    fi = np.finfo(G.dtype)
+    eps = float(fi.eps)
+    tiny = float(fi.tiny)
+    rooteps = math.sqrt(eps)
+    lo, hi = _safe_range(G)
+    tol = math.sqrt(m) * eps
+    cap = rec_p.size
+    sweep = state[0]
+    i = state[1]
+    nrot = state[2]
+    maxcos = fstate[0]
+    if i == 0:
+        # 1. fresh norms each sweep, as in gesvj_work
+        for r in range(n):
+            norms[r] = _flush(G, r, row_norm(G, r, lo, hi), tiny)
+        nrot = 0
+        maxcos = 0.0
+        kept[1] = kept[0]
+        kept[0] = 0.0
+    cnt = 0
+    while i < n - 1:
+        if cnt + (n - 1 - i) > cap:
+            break
+        # 2. de Rijk pivoting and the rotations of row i, recorded for W
+        mc, mk, sk, nr, cnt, stop = _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny,
+                                               lo, hi, False, last_rot, sweep, rec_p, rec_q,
+                                               rec_c, rec_s, cnt)
+        if stop:
+            i = n - 1
+            break
+        maxcos = _note_row(kept, maxcos, mc, mk, sk)
+        nrot += nr
+        i += 1
+    if i >= n - 1:
+        cos_history[sweep] = maxcos
+        if nrot == 0:
+            state[4] = 0
+        elif sweep + 1 >= max_sweeps:
+            state[4] = 1
+        else:
+            sweep += 1
+            i = 0
+    state[0] = sweep
+    state[1] = i
+    state[2] = nrot
+    state[3] = cnt
+    fstate[0] = maxcos
+
+
+@kernel
+def _apply_rotations(W, rec_p, rec_q, rec_c, rec_s, count):
+    """Apply the first ``count`` recorded rotations to the rows of ``W``, in order."""
+    for k in range(count):
+        rotate_rows(W, rec_p[k], rec_q[k], rec_c[k], rec_s[k])
+
+
+@parallel_kernel
+def gesvj_pipelined(G, W, max_sweeps, cos_history, records):
+    """:func:`gesvj` with the rotations of ``W`` applied on a second thread, one stage behind.
+
+    ``W`` never influences the iteration, only receives its rotations: thread 0
+    runs the sweeps on ``G`` (dots, rotations, de Rijk pivoting exactly as the
+    serial :func:`gesvj_work`) and records each rotation; thread 1 meanwhile
+    applies the previous stage's records to ``W``, in the same order, so ``G``,
+    ``W`` and the norms are bit for bit those of :func:`gesvj`.  A stage is a
+    sweep, or as many of its rows as fit ``records`` rotation records, so there
+    is one barrier per sweep for columns up to 512.  Rotating ``W`` is a third
+    of the work of a sweep with vectors (a rotation of ``G``, one of ``W`` and a
+    dot product per pair), which the second core takes over.
+
+    Same returns as :func:`gesvj`.
+    """
+    n, m = G.shape
+    lo, hi = _safe_range(G)
+    norms = np.empty(n)
+    order = np.arange(n)
+    last_rot = np.zeros(n, np.int64)
+    kept = np.zeros(2)
+    cap = max(n - 1, min(records, n * (n - 1) // 2), 1)
+    rec_p = np.zeros((2, cap), np.int64)
+    rec_q = np.zeros((2, cap), np.int64)
+    rec_c = np.zeros((2, cap))
+    rec_s = np.zeros((2, cap))
+    counts = np.zeros(2, np.int64)
+    state = np.zeros(5, np.int64)
+    state[4] = -1
+    fstate = np.zeros(1)
+    # at most one stage per row of every sweep, one more to drain the records
+    for stage in range(max_sweeps * n + 2):
+        cur = stage % 2
+        prev = 1 - cur
+        running = state[4] < 0
+        for t in prange(2):
+            if t == 0:
+                if running:
+                    _sweep_stage(G, W, norms, order, last_rot, kept, state, fstate, cos_history,
+                                 rec_p[cur], rec_q[cur], rec_c[cur], rec_s[cur], max_sweeps)
+            else:
+                _apply_rotations(W, rec_p[prev], rec_q[prev], rec_c[prev], rec_s[prev],
+                                 counts[prev])
+        counts[prev] = 0
+        if not running:
+            break
+        counts[cur] = state[3]
+    for i in range(n):
+        norms[i] = row_norm(G, i, lo, hi)
+    return state[4], state[0] + 1, norms
 
 
 @kernel
@@ -554,7 +864,7 @@ def _entropy(sq):
 
 
 @kernel
-def gejsv(A, compute_uv, full_matrices, max_sweeps):
+def gejsv(A, compute_uv, full_matrices, max_sweeps, pipeline):
     """Preconditioned one-sided Jacobi SVD of ``A`` (``m x n``, ``m >= n >= 1``) (xGEJSV).
 
     Returns ``(U, s, Vt, info, sweeps, cos_history)``; see :func:`svd_jacobi`.
@@ -627,7 +937,10 @@ def gejsv(A, compute_uv, full_matrices, max_sweeps):
             W[k, k] = 1.0
     else:
         W = np.zeros((n, 0), dt)
-    info, sweeps, norms = gesvj(R, W, max_sweeps, cos_history)
+    if compute_uv and pipeline and n >= _PIPELINE_MIN_N:
+        info, sweeps, norms = gesvj_pipelined(R, W, max_sweeps, cos_history, PIPELINE_RECORDS)
+    else:
+        info, sweeps, norms = gesvj(R, W, max_sweeps, cos_history)
     # 6. singular values, descending, undo the scaling
     order = np.argsort(-norms, kind="mergesort")
     s = np.empty(n, dt)
@@ -667,8 +980,12 @@ def gejsv(A, compute_uv, full_matrices, max_sweeps):
     return U, s, Vt, info, sweeps, cos_history
 
 
-def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
+def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS,
+                      pipeline=PIPELINE):
     """Preconditioned Jacobi SVD with its convergence record.
+
+    ``pipeline``: rotate ``V`` on a second thread (:func:`gesvj_pipelined`;
+    same results bit for bit).
 
     Returns
     -------
@@ -682,7 +999,7 @@ def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SW
         convergence).
     """
     A = np.ascontiguousarray(A)
-    U, s, Vt, info, sweeps, hist = gejsv(A, compute_uv, full_matrices, max_sweeps)
+    U, s, Vt, info, sweeps, hist = gejsv(A, compute_uv, full_matrices, max_sweeps, pipeline)
     return U, s, Vt, int(info), int(sweeps), float(hist[sweeps - 1]) if sweeps else 0.0
 
 
