@@ -298,8 +298,11 @@ def _lane_dots(X, p, q, l, out, off):
 @kernel
 def _lane_rotate(X, p, q, st, l):
     """Rotate rows ``p, q`` (``l`` entries per lane) of a lane-interleaved array,
-    lane ``ln`` with ``sin = st[3 L + ln]``, ``tan(angle/2) = st[4 L + ln]``
-    (Rutishauser's form; ``st`` is the step buffer of :func:`_lane_step`).
+    lane ``ln`` with ``sin = st[3 L + ln]``, ``cos = st[4 L + ln]`` (``st`` is
+    the step buffer of :func:`_lane_step`): ``x' = c x - s y``, ``y' = s x + c y``
+    as xROT, three operations per entry (Rutishauser's ``x - s (y + tau x)``
+    takes four, and without fused multiply-adds the rotations of ``X`` and
+    ``V`` are most of a pair step's operations).
 
     The lane count is read from ``st`` rather than being the constant 8, so
     that the lane loop is vectorized instead of unrolled (measured 188 ns vs
@@ -312,9 +315,9 @@ def _lane_rotate(X, p, q, st, l):
             x = X[p, b + ln]
             y = X[q, b + ln]
             sn = st[3 * LANES + ln]
-            tt = st[4 * LANES + ln]
-            X[p, b + ln] = x - sn * (y + tt * x)
-            X[q, b + ln] = y + sn * (x - tt * y)
+            cs = st[4 * LANES + ln]
+            X[p, b + ln] = cs * x - sn * y
+            X[q, b + ln] = sn * x + cs * y
 
 
 @kernel
@@ -323,8 +326,7 @@ def _lane_step(st, tol2, rooteps):
 
     ``st`` (``8 L`` entries, ``L = LANES``) holds per lane, at constant
     offsets ``c L + ln``: ``c = 0, 1, 2``: ``a_pp, a_qq, a_pq`` on entry,
-    the first two updated on exit; ``c = 3, 4``: ``sin`` and
-    ``tan(angle / 2)`` out; ``c = 5``: 1.0 where ``a_pp`` must be recomputed
+    the first two updated on exit; ``c = 3, 4``: ``sin`` and ``cos`` out; ``c = 5``: 1.0 where ``a_pp`` must be recomputed
     (it dropped below ``sqrt(eps)`` of ``a_pp + a_qq``, xGESVJ's rule);
     ``c = 7``: the lane's rotations in this sweep (accumulated).  Constant
     offsets into one buffer let the compiler vectorize without runtime
@@ -353,10 +355,10 @@ def _lane_step(st, tol2, rooteps):
             abs(dq) + math.sqrt(abs(dq * dq + 4.0 * (asafe * asafe))))
         if not rot:
             t = 0.0
-        # c = 1 / r, s = t / r, tau = s / (1 + c) = t / (1 + r)
+        # c = 1 / r, s = t / r (two divisions side by side)
         r = math.sqrt(abs(1.0 + t * t))
         st[3 * L + ln] = t / r
-        st[4 * L + ln] = t / (1.0 + r)
+        st[4 * L + ln] = 1.0 / r
         # a_pp' = a_pp - t a_pq, a_qq' = a_qq + t a_pq
         ta = t * a
         appn = max(app - ta, 0.0)
