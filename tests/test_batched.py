@@ -108,11 +108,35 @@ def test_nan_slice_fails_alone():
     np.testing.assert_array_equal(Vt[rest], good[2][rest])
 
 
-def test_sweep_cap_fails_slice_with_status():
-    A = np.random.default_rng(4).standard_normal((3, 6, 6))
+@pytest.mark.parametrize("shape", [(6, 6), (3, 3)])
+def test_sweep_cap_fails_slice_with_status(shape):
+    A = np.random.default_rng(4).standard_normal((3,) + shape)
     U, S, Vt, info = svd_batched(A, max_sweeps=1)
     assert np.all(info == NOT_CONVERGED)
     assert np.all(np.isnan(S))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (8, 8), (9, 4)])
+def test_bad_slices_in_a_stream_fail_alone(shape):
+    """Lanes take the next slice as soon as theirs converged: non-finite and
+    wide-range slices met while refilling (first, in the middle, last) are
+    finished on the spot, and every other slice gets its result alone."""
+    rng = np.random.default_rng(8)
+    A = rng.standard_normal((70,) + shape)
+    A[0, 0, 0] = np.nan
+    A[33, -1, -1] = np.inf
+    A[69, 1, 0] = np.nan
+    A[40] *= np.logspace(150, -150, shape[1])        # scalar path, mid-stream
+    U, S, Vt, info = svd_batched(A)
+    assert list(np.nonzero(info)[0]) == [0, 33, 69]
+    assert np.all(info[[0, 33, 69]] == NOT_FINITE)
+    assert np.all(np.isnan(S[[0, 33, 69]]))
+    for i in (1, 2, 32, 34, 40, 68):
+        assert_svd(A[i], U[i], S[i], Vt[i])
+        u, s, vt, _ = svd_batched(A[i:i + 1])
+        np.testing.assert_array_equal(S[i], s[0])
+        np.testing.assert_array_equal(U[i], u[0])
+        np.testing.assert_array_equal(Vt[i], vt[0])
 
 
 def test_2x2_closed_form_relative_accuracy():
