@@ -47,14 +47,6 @@ _BLAS_DOT = 256
 #: ``2^17 x 32`` bytes = 4 MB each; a 500-column sweep, 124750 pairs, fits one)
 PIPELINE_RECORDS = 1 << 17
 
-#: default of the drivers' ``pipeline`` flag (see :func:`gesvj_pipelined`)
-PIPELINE = False
-
-#: columns from which the driver rotates V on a second thread
-#: (:func:`gesvj_pipelined`); below it a sweep is too short to pay the
-#: parallel region it needs
-_PIPELINE_MIN_N = 64
-
 # BLAS xDOT of scipy's OpenBLAS (the library blas.py calls), registered by name
 # so that kernels calling it stay cachable
 _llvm.add_symbol("fastsvd_ddot", get_cython_function_address("scipy.linalg.cython_blas", "ddot"))
@@ -82,7 +74,9 @@ def _ddot_at(typingctx, n, x, y):
         fnty = ir.FunctionType(ir.DoubleType(), [i32.as_pointer(), dp, i32.as_pointer(), dp,
                                                  i32.as_pointer()])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "fastsvd_ddot")
-        return builder.call(fn, [pn, builder.inttoptr(px, dp), pone, builder.inttoptr(py, dp), pone])
+        xp = builder.inttoptr(px, dp)
+        yp = builder.inttoptr(py, dp)
+        return builder.call(fn, [pn, xp, pone, yp, pone])
     return sig, codegen
 
 
@@ -310,7 +304,7 @@ def _flush(G, i, nrm, tiny):
 @kernel
 def _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny, lo, hi, rotate_w, last_rot, sweep,
                rec_p, rec_q, rec_c, rec_s, cnt):
-    """Row ``i`` of a de Rijk sweep: pivot, then visit the pairs ``(order[i], order[j])``, ``j > i``.
+    """Row ``i`` of a de Rijk sweep: pivot, then visit the pairs ``(order[i], order[j]), j > i``.
 
     The steps of :func:`_visit` and :func:`_rotate_pair` are written out in
     the loop (same operations, same results): with one call per pair the
@@ -709,14 +703,23 @@ def gesvj_pipelined(G, W, max_sweeps, cos_history, records):
     """:func:`gesvj` with the rotations of ``W`` applied on a second thread, one stage behind.
 
     ``W`` never influences the iteration, only receives its rotations: thread 0
-    runs the sweeps on ``G`` (dots, rotations, de Rijk pivoting exactly as the
-    serial :func:`gesvj_work`) and records each rotation; thread 1 meanwhile
+    runs the sweeps on ``G`` (dots, rotations, de Rijk pivoting, skipped pairs
+    exactly as the serial :func:`gesvj`) and records each rotation; thread 1 meanwhile
     applies the previous stage's records to ``W``, in the same order, so ``G``,
-    ``W`` and the norms are bit for bit those of :func:`gesvj`.  A stage is a
+    ``W``, the norms and the record are bit for bit those of :func:`gesvj`.  A stage is a
     sweep, or as many of its rows as fit ``records`` rotation records, so there
     is one barrier per sweep for columns up to 512.  Rotating ``W`` is a third
     of the work of a sweep with vectors (a rotation of ``G``, one of ``W`` and a
     dot product per pair), which the second core takes over.
+
+    Not used by the drivers (like :func:`gesvj_parallel`): calling it from
+    :func:`gejsv` doubled the driver's cold compile time (20 -> 42 s, the
+    parallel kernel), and it has not been shown to pay.  Measured 2026-11-23
+    on the shared 2-core machine with both cores saturated by other processes
+    (vmstat: 5 runnable, 0% idle), 500 x 500 Gaussian with vectors, medians of
+    5: 1.00 s wall vs 0.78 s serial (CPU 0.66 vs 0.51 s); with one Numba
+    thread it costs the same as the serial sweep (n = 200: 0.112 vs 0.112 s).
+    Whether it pays on two idle cores is not measured yet.
 
     Same returns as :func:`gesvj`.
     """
@@ -864,7 +867,7 @@ def _entropy(sq):
 
 
 @kernel
-def gejsv(A, compute_uv, full_matrices, max_sweeps, pipeline):
+def gejsv(A, compute_uv, full_matrices, max_sweeps):
     """Preconditioned one-sided Jacobi SVD of ``A`` (``m x n``, ``m >= n >= 1``) (xGEJSV).
 
     Returns ``(U, s, Vt, info, sweeps, cos_history)``; see :func:`svd_jacobi`.
@@ -937,10 +940,7 @@ def gejsv(A, compute_uv, full_matrices, max_sweeps, pipeline):
             W[k, k] = 1.0
     else:
         W = np.zeros((n, 0), dt)
-    if compute_uv and pipeline and n >= _PIPELINE_MIN_N:
-        info, sweeps, norms = gesvj_pipelined(R, W, max_sweeps, cos_history, PIPELINE_RECORDS)
-    else:
-        info, sweeps, norms = gesvj(R, W, max_sweeps, cos_history)
+    info, sweeps, norms = gesvj(R, W, max_sweeps, cos_history)
     # 6. singular values, descending, undo the scaling
     order = np.argsort(-norms, kind="mergesort")
     s = np.empty(n, dt)
@@ -980,12 +980,8 @@ def gejsv(A, compute_uv, full_matrices, max_sweeps, pipeline):
     return U, s, Vt, info, sweeps, cos_history
 
 
-def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS,
-                      pipeline=PIPELINE):
+def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SWEEPS):
     """Preconditioned Jacobi SVD with its convergence record.
-
-    ``pipeline``: rotate ``V`` on a second thread (:func:`gesvj_pipelined`;
-    same results bit for bit).
 
     Returns
     -------
@@ -999,7 +995,7 @@ def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SW
         convergence).
     """
     A = np.ascontiguousarray(A)
-    U, s, Vt, info, sweeps, hist = gejsv(A, compute_uv, full_matrices, max_sweeps, pipeline)
+    U, s, Vt, info, sweeps, hist = gejsv(A, compute_uv, full_matrices, max_sweeps)
     return U, s, Vt, int(info), int(sweeps), float(hist[sweeps - 1]) if sweeps else 0.0
 
 
