@@ -174,12 +174,15 @@ def dot4(x, y, L):
 
 
 @kernel
-def annihilate_row(Bw, lo, p, c0, c1, v):
+def annihilate_row(Bw, lo, p, c0, c1, v, w):
     """Right reflector that zeros ``B[p, c0+1:c1+1]`` into ``B[p, c0]``, applied to
     rows ``p+1 .. c1`` (xLARFG + xLARFX from the right, on band storage).
 
     Rows beyond ``c1`` have no entries in columns ``c0 .. c1`` (the fill below
     the diagonal stays within ``b - 1`` subdiagonals of the current window).
+    Each row's multiplier goes through ``w[0]`` so that the update runs in the
+    band's precision (a float64 scalar would turn a float32 update into
+    conversions and halve its vector width).
     """
     L = c1 - c0 + 1
     x = Bw[p, c0 - p + lo:c1 - p + lo + 1]
@@ -192,7 +195,8 @@ def annihilate_row(Bw, lo, p, c0, c1, v):
         x[j] = 0.0
     for r in range(p + 1, c1 + 1):
         seg = Bw[r, c0 - r + lo:c1 - r + lo + 1]
-        s = tau * dot4(seg, v, L)
+        w[0] = tau * dot4(seg, v, L)
+        s = w[0]
         for j in range(L):
             seg[j] -= s * v[j]
 
@@ -226,10 +230,11 @@ def annihilate_column(Bw, lo, c0, c1, cend, v, w):
         for j in range(nc):
             wc[j] += vk * row[j]
     for k in range(L):
-        f = tau * v[k]
+        v[k] *= tau     # in the band's precision, as w[0] in annihilate_row
         row = Bw[c0 + k, 1 - k + lo:1 - k + lo + nc]
+        vk = v[k]
         for j in range(nc):
-            row[j] -= f * wc[j]
+            row[j] -= vk * wc[j]
 
 
 @kernel
@@ -259,7 +264,7 @@ def band_to_bidiagonal(Bw, b, d, e):
         c0 = i + 1
         c1 = min(i + b, n - 1)
         while c1 > c0:
-            annihilate_row(Bw, lo, p, c0, c1, v)
+            annihilate_row(Bw, lo, p, c0, c1, v, w)
             annihilate_column(Bw, lo, c0, c1, min(c1 + b, n - 1), v, w)
             p = c0
             c0 += b
