@@ -324,22 +324,21 @@ def _lane_rotate(X, p, q, st, l):
 def _lane_step(st, tol2, rooteps):
     """Angles and norm updates of one pair in every lane, one fused loop.
 
-    ``st`` (``8 L`` entries, ``L = LANES``) holds per lane, at constant
-    offsets ``c L + ln``: ``c = 0, 1, 2``: ``a_pp, a_qq, a_pq`` on entry,
-    the first two updated on exit; ``c = 3, 4``: ``sin`` and ``cos`` out; ``c = 5``: 1.0 where ``a_pp`` must be recomputed
-    (it dropped below ``sqrt(eps)`` of ``a_pp + a_qq``, xGESVJ's rule);
-    ``c = 7``: the lane's rotations in this sweep (accumulated).  Constant
-    offsets into one buffer let the compiler vectorize without runtime
-    overlap checks.  The angle is Rutishauser's ``t = sign(zeta) / (|zeta| +
-    sqrt(1 + zeta^2))``, ``zeta = (a_qq - a_pp) / (2 a_pq)``, multiplied through
-    by ``2 |a_pq|`` (one division fewer: ``t = sign(d) 2 a_pq / (|d| +
-    sqrt(d^2 + 4 a_pq^2))``, ``d = a_qq - a_pp``; the squared norms are at most 1
-    in the lane range, and ``4 a_pq^2`` is normal where a rotation is due), and ``|cos| > tol`` is tested on squares,
-    which needs ``tol^2 a_pp a_qq`` normal: the lane range bound of
-    :func:`gesvj_batched` guarantees it.  A lane that need not rotate gets
-    ``t = 0``, the identity.  The trip count is read from ``st`` so that the
-    loop is vectorized, not unrolled.  Returns ``(rotating lanes, lanes to
-    recompute)``.
+    ``st`` (``8 L`` entries, ``L = LANES``) holds per lane, at constant offsets ``c
+    L + ln``: ``c = 0, 1, 2``: ``a_pp, a_qq, a_pq`` on entry, the first two updated
+    on exit; ``c = 3, 4``: ``sin`` and ``cos`` out; ``c = 5``: 1.0 where ``a_pp``
+    must be recomputed (it dropped below ``sqrt(eps)`` of ``a_pp + a_qq``, xGESVJ's
+    rule); ``c = 7``: the lane's rotations in this sweep (accumulated).  Constant
+    offsets into one buffer let the compiler vectorize without runtime overlap
+    checks.  The angle is Rutishauser's ``t = sign(zeta) / (|zeta| + sqrt(1 +
+    zeta^2))``, ``zeta = (a_qq - a_pp) / (2 a_pq)``, multiplied through by ``2
+    |a_pq|`` (one division fewer: ``t = sign(d) 2 a_pq / (|d| + sqrt(d^2 + 4
+    a_pq^2))``, ``d = a_qq - a_pp``; the squared norms are at most 1 in the lane
+    range, and ``4 a_pq^2`` is normal where a rotation is due), and ``|cos| > tol``
+    is tested on squares, which needs ``tol^2 a_pp a_qq`` normal: the lane range
+    bound of :func:`gesvj_batched` guarantees it.  A lane that need not rotate gets
+    ``t = 0``, the identity.  The trip count is read from ``st`` so that the loop is
+    vectorized, not unrolled.  Returns ``(rotating lanes, lanes to recompute)``.
     """
     L = LANES
     nrot = 0
@@ -390,17 +389,17 @@ def _lane_sweep(GL, WL, d, st, l, tol2, rooteps):
     """One row-cyclic sweep of one-sided Jacobi on ``LANES = 8`` small matrices
     at once, interleaved by lane.
 
-    ``GL[i, 8 j + lane]`` is entry ``j`` of working column ``i`` of matrix
-    ``lane`` (``k`` rows of ``8 l``); ``WL[i, 8 j + lane]`` likewise for the
-    rotations (``WL`` may have no rows: values only).  Every loop is either
-    eight independent accumulators or element-wise along the row, so it
-    vectorizes across matrices without reassociating any sum.  The angle is
-    computed per lane by Rutishauser's formulas on squared norms, branch free
-    (a lane whose pair is already orthogonal gets ``t = 0``: the identity),
-    and every pair's rows are rotated in every lane.  Row-cyclic order with
-    de Rijk's pivoting done per lane (each lane exchanges its own rows).  Entries must be scaled into
-    ``[small, 1]`` (:func:`_scan_slice`) so squared norms neither over- nor
-    underflow.  ``st[7 L + lane]`` gets the lane's rotations in the sweep.
+    ``GL[i, 8 j + lane]`` is entry ``j`` of working column ``i`` of matrix ``lane``
+    (``k`` rows of ``8 l``); ``WL[i, 8 j + lane]`` likewise for the rotations
+    (``WL`` may have no rows: values only).  Every loop is either eight independent
+    accumulators or element-wise along the row, so it vectorizes across matrices
+    without reassociating any sum.  The angle is computed per lane by Rutishauser's
+    formulas on squared norms, branch free (a lane whose pair is already orthogonal
+    gets ``t = 0``: the identity), and every pair's rows are rotated in every lane.
+    Row-cyclic order with de Rijk's pivoting done per lane (each lane exchanges its
+    own rows).  Entries must be scaled into ``[small, 1]`` (:func:`_scan_slice`) so
+    squared norms neither over- nor underflow.  ``st[7 L + lane]`` gets the lane's
+    rotations in the sweep.
     """
     k = GL.shape[0]
     L = LANES
@@ -442,7 +441,7 @@ def _lane_sweep(GL, WL, d, st, l, tol2, rooteps):
             for ln in range(L):
                 d[p, ln] = st[ln]
                 d[q, ln] = st[L + ln]
-            # 5. rotate (Rutishauser's form) in every lane; t = 0 lanes are unchanged
+            # 5. rotate (xROT) in every lane; t = 0 lanes are unchanged
             _lane_rotate(GL, p, q, st, l)
             if rotate_w:
                 _lane_rotate(WL, p, q, st, k)
