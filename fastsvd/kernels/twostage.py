@@ -288,6 +288,8 @@ def gebrd_2stage(A, d, e, nb):
     3. Band to bidiagonal (:func:`band_to_bidiagonal`).
     """
     n = A.shape[1]
+    # a band wider than the matrix is the matrix (and nb < 1 means unreduced rows)
+    nb = max(1, min(nb, n))
     # 1.
     dense_to_band(A, nb)
     # 2.
