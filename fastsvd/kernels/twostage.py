@@ -1,6 +1,8 @@
-"""Two-stage reduction to bidiagonal form for singular values only
-(LAPACK 3.x xGEBRD2STAGE: xGEBRD2STAGE's dense-to-band stage, then xGBBRD's
-bulge chasing done with Householder reflectors as in xGBR2/xSB2ST).
+"""Two-stage reduction to bidiagonal form for singular values only (the
+xGEBRD_2STAGE scheme that LAPACK's IPARAM2STAGE tunes: xGEBRD_GE2GB dense to
+band, then xGEBRD_GB2BD band to bidiagonal; PLASMA's dgebrd_ge2gb / dgbbrd;
+the bulge chasing uses Householder reflectors as xSB2ST_KERNELS does, where
+xGBBRD uses Givens rotations).
 
 The one-stage :func:`~fastsvd.kernels.bidiag.gebrd` spends half of its flops
 in matrix-vector products with the trailing matrix, which run at memory speed.
@@ -61,7 +63,7 @@ BAND_WIDTH = 32
 @kernel
 def reduce_column_panel(A, k, jb, tau, Vt, T, W):
     """QR of the column panel ``A[k:, k:k+jb]`` and ``A[k:, k+jb:] <- Q^T A[k:, k+jb:]``
-    (one step of xGEQRF; xGEBRD2STAGE's xGEQRT panel).
+    (one step of xGEQRF; the QR panel of xGEBRD_GE2GB).
 
     ``R`` is left in the panel's upper triangle, the reflectors below it.
     ``tau`` has ``jb`` entries; ``Vt``, ``T``, ``W`` are workspaces of at least
@@ -81,7 +83,7 @@ def reduce_column_panel(A, k, jb, tau, Vt, T, W):
 @kernel
 def reduce_row_panel(A, k, jb, tau, Vt, T, W, work):
     """LQ of the row panel ``A[k:k+jb, k+jb:]`` and ``A[k+jb:, k+jb:] <- A[k+jb:, k+jb:] Q^T``
-    (xGELQ2 on the panel, then xLARFB from the right; xGEBRD2STAGE's xGELQT panel).
+    (xGELQ2 on the panel, then xLARFB from the right; the LQ panel of xGEBRD_GE2GB).
 
     The panel is ``L Q`` with ``L`` lower triangular (left in place, the
     reflectors in its rows right of ``L``'s diagonal); the rows below are
@@ -104,8 +106,8 @@ def reduce_row_panel(A, k, jb, tau, Vt, T, W, work):
 @kernel
 def dense_to_band(A, nb):
     """Stage 1: reduce ``A`` (``m >= n``) to upper band form with ``nb``
-    superdiagonals by alternating QR and LQ panels (xGEBRD2STAGE's xGEBRD -> band
-    step, PLASMA's PLASMA_dgebrd_ge2gb).
+    superdiagonals by alternating QR and LQ panels (xGEBRD_GE2GB, PLASMA's
+    dgebrd_ge2gb).
 
     On exit ``A[:n, :n]``'s entries ``A[i, j]`` with ``0 <= j - i <= nb`` hold a
     band matrix with the singular values of ``A``; everything else is
@@ -278,7 +280,7 @@ def band_to_bidiagonal(Bw, b, d, e):
 @kernel
 def gebrd_2stage(A, d, e, nb):
     """Upper bidiagonal ``(d, e)`` with the singular values of ``A`` (``m >= n >= 1``),
-    by the two-stage reduction (xGEBRD2STAGE without vectors).
+    by the two-stage reduction (xGEBRD_2STAGE without vectors).
 
     ``A`` is overwritten; ``d`` has ``n`` entries, ``e`` at least ``n - 1``.
     ``nb >= 1`` is the band width of stage 1.
@@ -325,7 +327,7 @@ def svd_values_2stage(A, nb=BAND_WIDTH, qr_first_ratio=QR_FIRST, leaf_size=LEAF_
                       max_iter=SECULAR_MAXITER):
     """Singular values of ``A`` (``m >= n >= 1``, finite, overwritten) by the
     two-stage reduction and bidiagonal divide and conquer's values path
-    (xGESDD with JOBZ = 'N' on top of xGEBRD2STAGE).
+    (xGESDD with JOBZ = 'N' on top of xGEBRD_2STAGE).
 
     Returns ``(s, info)``: ``s`` descending and non-negative; ``info`` as
     :func:`~fastsvd.kernels.gesdd.svd_dc` (3: the bidiagonal is not finite,
