@@ -37,9 +37,10 @@ NOT_FINITE = 2
 #: registers or one AVX-512 register (measured 2026-11-23: 8 beat 4 on 8x8 and 32x32)
 LANES = 8
 
-#: 3x3 matrices iterated together: their fused pair step is a chain of
-#: divisions and square roots, and sixteen lanes (four AVX2 vectors) keep more
-#: of it in flight than eight
+#: 3x3 matrices iterated together (four AVX2 vectors).  With the whole sweep
+#: of a lane in registers and lanes refilled as they converge, 8, 16 and 32
+#: lanes measured the same (2026-11-23, bit for bit equal results); sixteen
+#: was chosen when the pair steps ran as separate loops
 LANES3 = 16
 
 #: chunks per thread: enough to even out slices that need more sweeps, few
