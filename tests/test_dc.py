@@ -86,3 +86,40 @@ def test_larger_random_against_lapack():
     eps = np.finfo(np.float64).eps
     assert np.abs(s - ref).max() / (400 * eps * ref[0]) <= 4
     assert_svd(A, U, s, Vt, reference=False)
+
+
+@pytest.mark.parametrize("shape", [(340, 320), (600, 320)])
+def test_values_only_two_stage_route(shape):
+    """Values only from TWO_STAGE_MIN on reduce in two stages (dense -> band ->
+    bidiagonal); forcing the one-stage reduction gives the same values.
+
+    Bound: each sigma within C_SIGMA * max(m, n) * eps * sigma_1 of the known
+    spectrum (both reductions are backward stable, Weyl's theorem), and of each
+    other to twice that.  The shapes are direct (340 x 320) and QR first (600 x 320).
+    """
+    from fastsvd.kernels.gesdd import TWO_STAGE_MIN
+    m, n = shape
+    assert n >= TWO_STAGE_MIN
+    known = np.r_[np.logspace(0, -6, n - 20), np.zeros(20)]
+    A = with_singular_values(known, m, n, seed=5)
+    eps = np.finfo(np.float64).eps
+    unit = 4.0 * m * eps * known[0]
+    for two_stage_min in (TWO_STAGE_MIN, 10 ** 9):
+        X = A.copy()
+        _, s, _, info = svd_dc(X, False, False, 1.6, 25, 64, two_stage_min)
+        assert info == 0
+        assert np.abs(s - known).max() <= unit
+        if two_stage_min == TWO_STAGE_MIN:
+            s_two = s
+    assert np.abs(s_two - s).max() <= 2 * unit
+
+
+def test_two_stage_crossover_matches_the_plan():
+    """The dispatcher explains the two-stage route with the driver's own crossover."""
+    import fastsvd
+    from fastsvd._dispatch import TWO_STAGE_MIN_ORDER
+    from fastsvd.kernels.gesdd import TWO_STAGE_MIN
+    assert TWO_STAGE_MIN_ORDER == TWO_STAGE_MIN
+    assert "two-stage" in str(fastsvd.plan((TWO_STAGE_MIN, TWO_STAGE_MIN), compute_uv=False))
+    assert "two-stage" not in str(fastsvd.plan((TWO_STAGE_MIN - 1,) * 2, compute_uv=False))
+    assert "two-stage" not in str(fastsvd.plan((TWO_STAGE_MIN, TWO_STAGE_MIN)))

@@ -42,6 +42,22 @@ SECULAR_MAXITER = 64
 BDSQR_MAXITR = 6
 
 
+#: status of a non-finite bidiagonal (the API reports NaN/Inf input for it)
+NOT_FINITE = 3
+
+
+@kernel
+def bidiagonal_is_finite(d, e):
+    """True if every entry of the bidiagonal ``(d, e)`` is finite."""
+    for i in range(d.size):
+        if not np.isfinite(d[i]):
+            return False
+    for i in range(e.size):
+        if not np.isfinite(e[i]):
+            return False
+    return True
+
+
 @kernel
 def split_tree(n, leaf_size):
     """Nodes of the recursion tree in breadth-first order (LAPACK xLASDT).

@@ -6,7 +6,8 @@ For ``A`` of shape ``m x n`` with ``m >= n`` (the API layer transposes wide matr
    bidiagonalize ``A = Q_2 B P^T`` (both by the lead's
    :func:`~fastsvd.kernels.gesvd.reduce_to_bidiagonal`, shared with ``svd_qr``);
 2. ``B = Ut^T diag(s) Vt`` by :func:`~fastsvd.kernels.bdsdc.bdsdc_rows` (values
-   only: O(n^2));
+   only: O(n^2); from ``TWO_STAGE_MIN`` on, values only reduce in two stages
+   instead, :func:`~fastsvd.kernels.twostage.svd_values_2stage`);
 3. back-transform ``U = Q_1 Q_2 Ut^T`` and ``V^T = Vt P^T`` by blocked reflector
    applications (:func:`~fastsvd.kernels.gesvd.back_transform`).
 
@@ -16,29 +17,22 @@ reflectors in the same way (xBDSDC with COMPQ = 'I', then xORMBR).
 import numpy as np
 
 from .._jit import kernel
-from .bdsdc import BDSQR_MAXITR, LEAF_SIZE, SECULAR_MAXITER, bdsdc_rows
+from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
+                    bidiagonal_is_finite)
 from .gesvd import QR_FIRST, back_transform, reduce_to_bidiagonal
+from .twostage import BAND_WIDTH, svd_values_2stage
 
-
-#: status of a non-finite bidiagonal (the API reports NaN/Inf input for it)
-NOT_FINITE = 3
-
-
-@kernel
-def bidiagonal_is_finite(d, e):
-    """True if every entry of the bidiagonal ``(d, e)`` is finite."""
-    for i in range(d.size):
-        if not np.isfinite(d[i]):
-            return False
-    for i in range(e.size):
-        if not np.isfinite(e[i]):
-            return False
-    return True
+#: values only from this order: the two-stage reduction (dense to band by level-3
+#: products, band to bidiagonal by bulge chasing) replaces the one-stage gebrd,
+#: whose matrix-vector half is memory bound.  Measured on one thread (CPU s,
+#: two-stage / one-stage svd_dc): 200^2 0.0075 / 0.0071, 400^2 0.023 / 0.030,
+#: 1000^2 0.215 / 0.45, 2000^2 1.10 / 3.30.
+TWO_STAGE_MIN = 300
 
 
 @kernel
 def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF_SIZE,
-           max_iter=SECULAR_MAXITER):
+           max_iter=SECULAR_MAXITER, two_stage_min=TWO_STAGE_MIN):
     """SVD of ``A`` (``m >= n >= 1``, finite, overwritten) by bidiagonal divide and conquer.
 
     Returns ``(U, s, Vt, info)`` as the method-driver contract says: ``U`` is
@@ -46,9 +40,14 @@ def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF
     non-negative, ``Vt`` ``n x n``; empty ``U`` and ``Vt`` without
     ``compute_uv``.  ``info > 0``: the bidiagonal solver failed (1: a secular
     root, 2: a leaf's QR iteration did not converge, 3: the bidiagonal is not
-    finite, e.g. NaN or Inf in ``A``; then ``s`` is NaN).
+    finite, e.g. NaN or Inf in ``A``; then ``s`` is NaN).  Values only from
+    ``n >= two_stage_min`` go through
+    :func:`~fastsvd.kernels.twostage.svd_values_2stage` (same statuses).
     """
     m, n = A.shape
+    if not compute_uv and n >= two_stage_min:
+        s, info = svd_values_2stage(A, BAND_WIDTH, qr_first_ratio, leaf_size, max_iter)
+        return np.empty((0, 0), A.dtype), s, np.empty((0, 0), A.dtype), info
     # 1. reductions
     qr_first = m >= qr_first_ratio * n
     W, tau_qr, d, e, tauq, taup = reduce_to_bidiagonal(A, qr_first)

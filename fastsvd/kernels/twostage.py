@@ -41,8 +41,8 @@ import math
 import numpy as np
 
 from .._jit import kernel
-from .bdsdc import BDSQR_MAXITR, LEAF_SIZE, SECULAR_MAXITER, bdsdc_rows
-from .gesdd import NOT_FINITE, bidiagonal_is_finite
+from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
+                    bidiagonal_is_finite)
 from .gesvd import QR_FIRST
 from .householder import larfb_left, larfb_right, larfg, larft
 from .qr import column_reflectors, gelq2, geqrf, lq_reflectors
