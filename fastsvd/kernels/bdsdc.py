@@ -457,29 +457,36 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
         Qv = np.empty((K, K), UT.dtype)
         for j in range(K):
             arrow_vector(dk, zhat, K, orig[j], taus[j], Qu[j], Qv[j])
-        Uold = UB.copy()
-        Vold = VB.copy()
+        # the products read the old vectors in place (they land in Tu, Tv); only
+        # the deflated rows, which move to new slots unchanged, are set aside
+        Ud = np.empty((nde, nr), UT.dtype)
+        Vd = np.empty((nde, nc), UT.dtype)
+        i = 0
+        for slot in range(nr):
+            j = slot_of[slot]
+            if j < 0:
+                Ud[i, :] = UB[prow[-j - 1], :]
+                Vd[i, :] = VB[prow[-j - 1], :]
+                i += 1
         Tu = np.empty((K, nr), UT.dtype)
         Tv = np.empty((K, nc), UT.dtype)
-        vrow = prow.copy()
-        multiply_blocks(Qu, nd, prow, utop, Uold, 0, nc1, Tu)
+        multiply_blocks(Qu, nd, prow, utop, UB, 0, nc1, Tu)
         if nr > nc1:
-            multiply_blocks(Qu, nd, prow, ubot, Uold, nc1, nr, Tu)
-        multiply_blocks(Qv, nd, vrow, vtop, Vold, 0, nc1, Tv)
+            multiply_blocks(Qu, nd, prow, ubot, UB, nc1, nr, Tu)
+        multiply_blocks(Qv, nd, prow, vtop, VB, 0, nc1, Tv)
         if nc > nc1:
-            multiply_blocks(Qv, nd, vrow, vbot, Vold, nc1, nc, Tv)
-        # 6. write back
+            multiply_blocks(Qv, nd, prow, vbot, VB, nc1, nc, Tv)
+        # 6. write back (row nc - 1 of VB, the null vector for sqre = 1, stays)
+        i = 0
         for slot in range(nr):
             j = slot_of[slot]
             if j >= 0:
                 UB[slot, :] = Tu[j, :]
                 VB[slot, :] = Tv[j, :]
             else:
-                p = -j - 1
-                UB[slot, :] = Uold[prow[p], :]
-                VB[slot, :] = Vold[vrow[p], :]
-        if sqre == 1:
-            VB[nc - 1, :] = Vold[nc - 1, :]
+                UB[slot, :] = Ud[i, :]
+                VB[slot, :] = Vd[i, :]
+                i += 1
     else:
         uw = np.empty(K)
         vw = np.empty(K)
