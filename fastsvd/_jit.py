@@ -1,4 +1,4 @@
-"""The one decorator every kernel uses, and the threading layer.
+"""The one decorator every kernel uses, its cache, and the threading layer.
 
 Every kernel is compiled with ``cache=True`` (the first call in a fresh process
 loads machine code from ``__pycache__`` instead of compiling), ``fastmath=False``
@@ -18,8 +18,11 @@ kernel here needs a literal argument to type-check, so :class:`_Dispatcher`
 erases literal types at kernel-to-kernel calls: each kernel is compiled once
 per dtype and layout.  Calls from Python were never literal.
 """
+import hashlib
+import pathlib
+
 import numba
-from numba.core import types
+from numba.core import caching, types
 from numba.core.registry import CPUDispatcher
 
 #: Numba's default ``workqueue`` layer is not safe when two Python threads run
@@ -30,8 +33,61 @@ if numba.config.THREADING_LAYER == "default":
     numba.config.THREADING_LAYER = "threadsafe"
 
 
+def _package_stamp():
+    """SHA-256 of every source file of the package, in path order."""
+    root = pathlib.Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+#: Freshness stamp of every kernel's cache entry (see :class:`_PackageCache`).
+PACKAGE_STAMP = _package_stamp()
+
+
+class _PackageStamp:
+    """Locator mixin: a cache entry is fresh only for the package's current sources."""
+
+    def get_source_stamp(self):
+        return PACKAGE_STAMP
+
+
+class _InTree(_PackageStamp, caching.InTreeCacheLocator):
+    pass
+
+
+class _UserWide(_PackageStamp, caching.UserWideCacheLocator):
+    pass
+
+
+class _UserProvided(_PackageStamp, caching.UserProvidedCacheLocator):
+    pass
+
+
+class _PackageCacheImpl(caching.CompileResultCacheImpl):
+    _locator_classes = [_UserProvided, _InTree, _UserWide]
+
+
+class _PackageCache(caching.FunctionCache):
+    """Numba's on-disk cache, invalidated by a change to any file of the package.
+
+    Numba stamps a cached function with the hash of its own source file only.
+    A kernel's machine code also contains the kernels it calls from other files,
+    so after an edit (or an upgrade) of a callee the caller's cached code would
+    be stale: measured here, a 1000 x 1000 SVD ran 4x slower with an old
+    bidiagonalization linked into a cached driver.  One stamp for the whole
+    package (computed once at import, a few milliseconds) rules that out.
+    """
+    _impl_class = _PackageCacheImpl
+
+
 class _Dispatcher(CPUDispatcher):
     """Numba's CPU dispatcher, typing calls from other kernels without literals."""
+
+    def enable_caching(self):
+        self._cache = _PackageCache(self.py_func)
 
     def get_call_template(self, args, kws):
         args = tuple(types.unliteral(a) for a in args)
