@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 #: C-contiguous float32/float64 ``m x n`` array with ``m >= n >= 1``.
 DENSE_DRIVERS = {
     "qr": ("fastsvd.kernels.gesvd", "svd_qr"),
-    "dc": ("fastsvd.kernels.gesdd", "svd_dc"),
+    "dc": ("fastsvd.kernels.gesdd", "svd_gesdd"),
     "jacobi": ("fastsvd.kernels.jacobi", "svd_jacobi"),
 }
 #: What each method is, in one line, for plan() and the docs.
