@@ -28,6 +28,20 @@ QR_FIRST = 1.6
 
 
 @kernel
+def qr_factor_r(A):
+    """``A = Q_1 R`` (step 1): returns ``(R, tau)`` with ``R`` a new ``n x n`` upper
+    triangular array; ``A`` keeps the reflectors (xGEQRF, then xLACPY of R)."""
+    n = A.shape[1]
+    tau = np.empty(n, A.dtype)
+    geqrf(A, tau)
+    R = np.zeros((n, n), A.dtype)
+    for i in range(n):
+        for j in range(i, n):
+            R[i, j] = A[i, j]
+    return R, tau
+
+
+@kernel
 def reduce_to_bidiagonal(A, qr_first):
     """Steps 1-2: returns ``(R_or_A, tau_qr, d, e, tauq, taup)``.
 
@@ -36,12 +50,7 @@ def reduce_to_bidiagonal(A, qr_first):
     """
     m, n = A.shape
     if qr_first:
-        tau_qr = np.empty(n, A.dtype)
-        geqrf(A, tau_qr)
-        W = np.zeros((n, n), A.dtype)
-        for i in range(n):
-            for j in range(i, n):
-                W[i, j] = A[i, j]
+        W, tau_qr = qr_factor_r(A)
     else:
         tau_qr = np.empty(0, A.dtype)
         W = A

@@ -43,7 +43,7 @@ import numpy as np
 from .._jit import kernel
 from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
                     bidiagonal_is_finite)
-from .gesvd import QR_FIRST
+from .gesvd import QR_FIRST, qr_factor_r
 from .householder import larfb_left, larfb_right, larfg, larft
 from .qr import column_reflectors, gelq2, geqrf, lq_reflectors
 
@@ -349,12 +349,7 @@ def svd_values_2stage(A, nb=BAND_WIDTH, qr_first_ratio=QR_FIRST, leaf_size=LEAF_
                 A[i, j] = math.ldexp(float(A[i, j]), -k)
     # 1.
     if m >= qr_first_ratio * n:
-        tau = np.empty(n, A.dtype)
-        geqrf(A, tau)
-        W = np.zeros((n, n), A.dtype)
-        for i in range(n):
-            for j in range(i, n):
-                W[i, j] = A[i, j]
+        W, _ = qr_factor_r(A)
     else:
         W = A
     # 2.
