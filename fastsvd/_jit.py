@@ -33,9 +33,9 @@ if numba.config.THREADING_LAYER == "default":
     numba.config.THREADING_LAYER = "threadsafe"
 
 
-def _package_stamp():
-    """SHA-256 of every source file of the package, in path order."""
-    root = pathlib.Path(__file__).resolve().parent
+def _package_stamp(root=None):
+    """SHA-256 of every source file of the package (or of ``root``), in path order."""
+    root = pathlib.Path(__file__).resolve().parent if root is None else pathlib.Path(root)
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode())

@@ -57,3 +57,23 @@ def test_no_peer_factorizations_in_the_package():
                 if name and PEER.search(name):
                     offenders.append(f"{p.name}:{node.lineno}: {name}")
     assert not offenders, offenders
+
+
+def test_kernel_caches_are_stamped_by_the_whole_package(tmp_path):
+    """A kernel's cached machine code contains its callees from other files, so
+    its cache must go stale when any file of the package changes (Numba's own
+    stamp covers only the kernel's file).  Every kernel's cache carries the
+    package stamp, and one byte appended to another file changes it."""
+    import shutil
+
+    from fastsvd import _jit
+    from fastsvd.kernels.gesdd import svd_dc
+    assert isinstance(svd_dc._cache, _jit._PackageCache)
+    assert svd_dc._cache._impl.locator.get_source_stamp() == _jit.PACKAGE_STAMP
+    pkg = pathlib.Path(_jit.__file__).parent
+    copy = tmp_path / "fastsvd"
+    shutil.copytree(pkg, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert _jit._package_stamp(copy) == _jit.PACKAGE_STAMP
+    bidiag = copy / "kernels" / "bidiag.py"
+    bidiag.write_text(bidiag.read_text() + "\n")
+    assert _jit._package_stamp(copy) != _jit.PACKAGE_STAMP
