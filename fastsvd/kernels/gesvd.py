@@ -20,25 +20,11 @@ import numpy as np
 from .._jit import kernel
 from .bdsqr import bdsqr
 from .bidiag import apply_pt_right, apply_q_brd, gebrd
-from .qr import apply_q, geqrf
+from .qr import apply_q, qr_factor_r
 
 #: QR first when m >= 1.6 n: the flop counts of (QR + bidiagonalization of R)
 #: and (bidiagonalization of A) cross at m = 5/3 n; LAPACK's xGESVD uses 1.6 too.
 QR_FIRST = 1.6
-
-
-@kernel
-def qr_factor_r(A):
-    """``A = Q_1 R`` (step 1): returns ``(R, tau)`` with ``R`` a new ``n x n`` upper
-    triangular array; ``A`` keeps the reflectors (xGEQRF, then xLACPY of R)."""
-    n = A.shape[1]
-    tau = np.empty(n, A.dtype)
-    geqrf(A, tau)
-    R = np.zeros((n, n), A.dtype)
-    for i in range(n):
-        for j in range(i, n):
-            R[i, j] = A[i, j]
-    return R, tau
 
 
 @kernel

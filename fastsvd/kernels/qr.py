@@ -124,6 +124,20 @@ def geqrf(A, tau, nb=QR_BLOCK):
 
 
 @kernel
+def qr_factor_r(A):
+    """``A = Q R`` (``m >= n``): returns ``(R, tau)`` with ``R`` a new ``n x n`` upper
+    triangular array; ``A`` keeps the reflectors (xGEQRF, then xLACPY of R)."""
+    n = A.shape[1]
+    tau = np.empty(n, A.dtype)
+    geqrf(A, tau)
+    R = np.zeros((n, n), A.dtype)
+    for i in range(n):
+        for j in range(i, n):
+            R[i, j] = A[i, j]
+    return R, tau
+
+
+@kernel
 def lq_reflectors(G, k0, kb, Vt):
     """Copy reflectors ``k0 .. k0+kb-1`` stored in the rows of ``G`` (LQ storage:
     reflector ``j`` in ``G[j, j:]``, unit at ``j`` implicit, as :func:`gelq2` and

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._jit import kernel
 from .blas import gemm
-from .qr import geqrf, orgqr
+from .qr import geqrf, orgqr, qr_factor_r
 
 
 @kernel
@@ -77,12 +77,7 @@ def thin_qr(Y):
     """``Y = Q R`` with ``Q`` ``m x k`` orthonormal and ``R`` ``k x k`` upper
     triangular (xGEQRF + xORGQR, ``m >= k``); ``Y`` is overwritten."""
     m, k = Y.shape
-    tau = np.empty(k, Y.dtype)
-    geqrf(Y, tau)
-    R = np.zeros((k, k), Y.dtype)
-    for i in range(k):
-        for c in range(i, k):
-            R[i, c] = Y[i, c]
+    R, tau = qr_factor_r(Y)
     Q = np.empty((m, k), Y.dtype)
     orgqr(Y, tau, Q)
     return Q, R

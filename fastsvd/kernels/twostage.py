@@ -43,9 +43,9 @@ import numpy as np
 from .._jit import kernel
 from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
                     bidiagonal_is_finite)
-from .gesvd import QR_FIRST, qr_factor_r
+from .gesvd import QR_FIRST
 from .householder import larfb_left, larfb_right, larfg, larft
-from .qr import column_reflectors, gelq2, geqrf, lq_reflectors
+from .qr import column_reflectors, gelq2, geqrf, lq_reflectors, qr_factor_r
 
 #: band width ``nb`` of stage 1 (the panel width of both panels).  A wider band
 #: makes stage 1's products less skinny; stage 2 costs O(n^2 nb) and is serial.
