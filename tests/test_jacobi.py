@@ -11,8 +11,9 @@ tests below show on the same matrices.
 import numpy as np
 import pytest
 
-from fastsvd.kernels.jacobi import (MAX_SWEEPS, _dot, gesvj, gesvj_parallel, gesvj_pipelined,
-                                    gesvj_work, svd_jacobi, svd_jacobi_report)
+from fastsvd.kernels.jacobi import (CERTIFICATE_MAX, DC_PRECONDITION_MIN, MAX_SWEEPS, _dot,
+                                    gesvj, gesvj_parallel, gesvj_pipelined, gesvj_work,
+                                    gejsv_precondition, rotate_by, svd_jacobi, svd_jacobi_report)
 from fastsvd.kernels.qrcp import apply_q, gelqp
 from tests.checks import assert_svd, reference_singular_values, relative_errors
 from tests.gallery import gallery
@@ -30,13 +31,17 @@ NUMPY_AT_LEAST = 1e-3
 
 N = 40
 
+#: ``dc_min`` of :func:`svd_jacobi_report` that forces each preconditioner
+#: (the divide-and-conquer step is still skipped when its certificate fails)
+PRECONDITIONERS = {"qrcp": 10 ** 9, "qrcp+dc": 1}
 
-def _jacobi_any_shape(A, full_matrices=False, dtype=np.float64):
+
+def _jacobi_any_shape(A, full_matrices=False, dtype=np.float64, dc_min=DC_PRECONDITION_MIN):
     """The driver takes m >= n; wide input goes through the transpose (as the API does)."""
     A = np.asarray(A, dtype)
     wide = A.shape[0] < A.shape[1]
     B = np.ascontiguousarray(A.T if wide else A)
-    U, s, Vt, info = svd_jacobi(B.copy(), True, full_matrices)
+    U, s, Vt, info = svd_jacobi_report(B.copy(), True, full_matrices, dc_min=dc_min)[:4]
     assert info == 0
     if wide:
         U, Vt = Vt.T, U.T
@@ -76,11 +81,12 @@ def _digits(name):
 
 # ----------------------------------------------------------------------------- gallery
 
+@pytest.mark.parametrize("pre", list(PRECONDITIONERS))
 @pytest.mark.parametrize("full_matrices", [False, True])
 @pytest.mark.parametrize("name", [k for k, a in gallery().items() if min(a.shape) > 0])
-def test_gallery(name, full_matrices):
+def test_gallery(name, full_matrices, pre):
     A = gallery()[name]
-    U, s, Vt = _jacobi_any_shape(A, full_matrices)
+    U, s, Vt = _jacobi_any_shape(A, full_matrices, dc_min=PRECONDITIONERS[pre])
     assert_svd(A, U, s, Vt, full_matrices=full_matrices)
 
 
@@ -103,14 +109,19 @@ def test_values_only_match_vectors_path():
 
 # ----------------------------------------------------------------------------- relative accuracy
 
+@pytest.mark.parametrize("pre", list(PRECONDITIONERS))
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("case", ["columns", "rows", "columns_shuffled", "rows_shuffled",
                                   "two_sided", "two_sided_shuffled"])
-def test_relative_accuracy_graded(case, seed):
+def test_relative_accuracy_graded(case, seed, pre):
     A = _graded_cases(seed)[case]
     ref = reference_singular_values(A, digits=_digits(case))
-    U, s, Vt, info = svd_jacobi(A.copy(), True, False)
+    U, s, Vt, info, _, _, used, _ = svd_jacobi_report(A.copy(), True, False,
+                                                      dc_min=PRECONDITIONERS[pre])
     assert info == 0
+    # the divide-and-conquer step must really run here (its certificate passes:
+    # measured c = 1.0-2.7 on these matrices), so that mpmath checks it too
+    assert used == pre
     err = relative_errors(s, ref)
     assert err.max() <= REL_TOL, (int(err.argmax()), err.max())
     # the vectors still satisfy the usual backward bounds
@@ -152,7 +163,7 @@ def test_relative_accuracy_across_the_exponent_range():
 @pytest.mark.parametrize("name", ["random_square_30", "kahan_30", "clustered_25", "hilbert_12"])
 def test_report_sweeps_and_precision(name):
     A = gallery()[name]
-    U, s, Vt, info, sweeps, max_cos = svd_jacobi_report(A.copy())
+    U, s, Vt, info, sweeps, max_cos, _, _ = svd_jacobi_report(A.copy())
     n = A.shape[1]
     assert info == 0
     assert 1 <= sweeps < MAX_SWEEPS
@@ -163,7 +174,7 @@ def test_report_sweeps_and_precision(name):
 
 def test_sweep_cap_returns_status():
     A = np.random.default_rng(3).standard_normal((30, 30))
-    U, s, Vt, info, sweeps, max_cos = svd_jacobi_report(A.copy(), max_sweeps=1)
+    U, s, Vt, info, sweeps, max_cos, _, _ = svd_jacobi_report(A.copy(), max_sweeps=1)
     assert info == 1 and sweeps == 1
     assert max_cos > np.sqrt(30) * EPS
     assert np.all(np.isfinite(s))
@@ -173,8 +184,73 @@ def test_preconditioner_needs_few_sweeps_on_graded_input():
     """QR with column pivoting turns a graded matrix into a nearly diagonal R^T:
     Jacobi then converges in a handful of sweeps (Drmac & Veselic 2008, sec. 5)."""
     A = _graded_cases(0)["two_sided_shuffled"]
-    sweeps = svd_jacobi_report(A.copy())[4]
+    sweeps = svd_jacobi_report(A.copy()).sweeps
     assert sweeps <= 6
+
+
+# ----------------------------------------------------------------------------- D&C preconditioner
+
+def test_dc_preconditioner_on_gaussian_input():
+    """From ``n = DC_PRECONDITION_MIN`` on, Jacobi runs on ``R^T V0`` with ``V0``
+    from divide and conquer.  Those columns are orthogonal to rounding already,
+    so one sweep rotates (by angles of order eps) and at most two more find
+    nothing left, instead of about nine on ``R^T`` alone."""
+    n = 2 * DC_PRECONDITION_MIN
+    A = np.random.default_rng(7).standard_normal((n, n))
+    fast = svd_jacobi_report(A.copy())
+    plain = svd_jacobi_report(A.copy(), dc_min=PRECONDITIONERS["qrcp"])
+    assert fast.preconditioner == "qrcp+dc" and plain.preconditioner == "qrcp"
+    assert fast.info == 0 and fast.sweeps <= 3 < plain.sweeps
+    assert fast.max_cos <= np.sqrt(n) * EPS
+    assert fast.certificate <= CERTIFICATE_MAX * np.sqrt(n)
+    assert_svd(A, fast.U, fast.s, fast.Vt)
+    # both are Jacobi on column-wise relative perturbations of R^T: the
+    # preconditioner's are at most n eps c (c the certificate), Jacobi's own
+    # rotations' of the same kind and size, so the two sets of sigma agree to that
+    rel = np.abs(fast.s - plain.s) / plain.s
+    assert rel.max() <= n * EPS * fast.certificate, rel.max()
+
+
+def test_certificate_is_what_rotate_by_promises():
+    """``X1 = V0^T R`` by BLAS and ``c = max_j sum_k |V0_kj| |x_k| / |x1_j|``."""
+    A = np.random.default_rng(8).standard_normal((30, 30)) * np.logspace(0, -6, 30)
+    finite, *_, R = gejsv_precondition(A.copy())
+    assert finite
+    Q, _ = np.linalg.qr(np.random.default_rng(9).standard_normal((30, 30)))
+    X1, c = rotate_by(R, np.ascontiguousarray(Q.T))
+    np.testing.assert_allclose(X1, Q.T @ R, rtol=0, atol=30 * EPS * np.linalg.norm(R))
+    want = (np.abs(Q).T @ np.linalg.norm(R, axis=1)) / np.linalg.norm(Q.T @ R, axis=1)
+    np.testing.assert_allclose(c, want.max(), rtol=1e-12)
+
+
+def test_failed_certificate_falls_back_to_plain_jacobi():
+    """With the certificate refused the result is the QR-preconditioned
+    Jacobi's, bit for bit."""
+    A = np.random.default_rng(10).standard_normal((80, 70))
+    refused = svd_jacobi_report(A.copy(), dc_min=1, certificate_max=0.0)
+    plain = svd_jacobi_report(A.copy(), dc_min=PRECONDITIONERS["qrcp"])
+    assert refused.preconditioner == "qrcp" and refused.certificate > 0.0
+    for a, b in zip(refused[:5], plain[:5]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_certificate_refuses_a_zero_column():
+    """A column of ``R^T V0`` that vanishes (or underflows) has no relative
+    accuracy to certify: ``c`` is infinite and Jacobi runs on ``R^T``.
+    Numerically rank-deficient input is different: the QR leaves rows of
+    rounding noise in ``R``, and ``R^T V0`` is as accurate relative to *those*
+    columns as to the others (measured c = 8 for the gallery's rank-5 matrix),
+    so the preconditioner is kept there."""
+    A = np.random.default_rng(11).standard_normal((30, 20))
+    A[:, 5] = 0.0
+    r = svd_jacobi_report(A.copy(), dc_min=1)
+    assert r.preconditioner == "qrcp" and r.certificate == np.inf
+    assert r.s[-1] == 0.0
+    assert_svd(A, r.U, r.s, r.Vt)
+    B = gallery()["rank_deficient_30x20_r5"]
+    r = svd_jacobi_report(B.copy(), dc_min=1)
+    assert r.preconditioner == "qrcp+dc"
+    assert_svd(B, r.U, r.s, r.Vt)
 
 
 # ----------------------------------------------------------------------------- kernels
