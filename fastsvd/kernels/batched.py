@@ -21,7 +21,10 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, models, register_model
 
 from .._jit import kernel, parallel_kernel
 from .jacobi import (MAX_SWEEPS, _safe_range, _scale_factors, _scaled, complete_rows,
@@ -46,6 +49,203 @@ LANES3 = 16
 #: chunks per thread: enough to even out slices that need more sweeps, few
 #: enough that the per-chunk workspace allocation is negligible
 CHUNKS_PER_THREAD = 8
+
+
+# --------------------------------------------------------------------------
+# eight-lane float64 vectors
+# --------------------------------------------------------------------------
+# The lane kernels work on eight matrices at once, one per lane of an
+# eight-double vector (two AVX2 registers, one AVX-512 register).  Written as
+# scalar loops over the lanes, the compiler vectorized the rotations but not
+# the inner products (eight scalar accumulators), reloaded the cosines and
+# sines from memory for every four entries and checked the rows for overlap
+# at every call; with explicit vectors (LLVM's ``<8 x double>``) every
+# operation below is one vector instruction per register half, on values the
+# compiler keeps in registers (measured 2026-11-23, 32x32 lanes: 394 ns a
+# pair step with the loops, 233 ns with vectors and the same arithmetic, bit
+# for bit).  Each lane's arithmetic is exactly the scalar code's on that lane,
+# so a lane never depends on its neighbours.
+
+_F64 = ir.DoubleType()
+_VEC = ir.VectorType(_F64, LANES)
+_MASK = ir.VectorType(ir.IntType(1), LANES)
+
+
+class Vec8(types.Type):
+    """Numba type of eight float64 lanes (LLVM ``<8 x double>``)."""
+
+    def __init__(self):
+        super().__init__(name="Vec8")
+
+
+class Mask8(types.Type):
+    """Numba type of eight lane flags (LLVM ``<8 x i1>``)."""
+
+    def __init__(self):
+        super().__init__(name="Mask8")
+
+
+vec8 = Vec8()
+mask8 = Mask8()
+
+
+@register_model(Vec8)
+class _Vec8Model(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, _VEC)
+
+
+@register_model(Mask8)
+class _Mask8Model(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, _MASK)
+
+
+def _row_pointer(context, builder, aryty, ary, i, j):
+    """Address of ``X[i, j]`` of a 2-D array (no wraparound, no bounds check:
+    the callers index inside the lane buffers they allocated)."""
+    a = context.make_array(aryty)(context, builder, ary)
+    return cgutils.get_item_pointer2(context, builder, a.data,
+                                     cgutils.unpack_tuple(builder, a.shape),
+                                     cgutils.unpack_tuple(builder, a.strides), aryty.layout,
+                                     [i, j], wraparound=False, boundscheck=False)
+
+
+@intrinsic
+def _vload(typingctx, X, i, j):
+    """``X[i, j:j + 8]`` as a vector (float32 entries widened to float64)."""
+    sig = vec8(X, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        elt = context.get_data_type(aryty.dtype)
+        ptr = _row_pointer(context, builder, aryty, args[0], args[1], args[2])
+        vty = ir.VectorType(elt, LANES)
+        v = builder.load(builder.bitcast(ptr, vty.as_pointer()), align=aryty.dtype.bitwidth // 8)
+        return v if elt == _F64 else builder.fpext(v, _VEC)
+    return sig, codegen
+
+
+@intrinsic
+def _vstore(typingctx, X, i, j, v):
+    """``X[i, j:j + 8] = v`` (rounded to float32 for float32 arrays)."""
+    sig = types.none(X, types.intp, types.intp, vec8)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        elt = context.get_data_type(aryty.dtype)
+        ptr = _row_pointer(context, builder, aryty, args[0], args[1], args[2])
+        vty = ir.VectorType(elt, LANES)
+        v = args[3] if elt == _F64 else builder.fptrunc(args[3], vty)
+        builder.store(v, builder.bitcast(ptr, vty.as_pointer()), align=aryty.dtype.bitwidth // 8)
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@intrinsic
+def _vsplat(typingctx, x):
+    """``x`` in every lane."""
+    sig = vec8(types.float64)
+
+    def codegen(context, builder, signature, args):
+        v = builder.insert_element(ir.Constant(_VEC, ir.Undefined), args[0],
+                                   ir.Constant(ir.IntType(32), 0))
+        return builder.shuffle_vector(v, ir.Constant(_VEC, ir.Undefined),
+                                      ir.Constant(ir.VectorType(ir.IntType(32), LANES),
+                                                  [0] * LANES))
+    return sig, codegen
+
+
+def _vector_op(nargs, emit):
+    """An intrinsic of ``nargs`` (1 to 3) vectors returning a vector,
+    ``emit(builder, args)`` (Numba's intrinsics take no ``*args``)."""
+    def codegen(context, builder, signature, args):
+        return emit(builder, args)
+
+    if nargs == 1:
+        @intrinsic
+        def op1(typingctx, a):
+            return vec8(vec8), codegen
+        return op1
+    if nargs == 2:
+        @intrinsic
+        def op2(typingctx, a, b):
+            return vec8(vec8, vec8), codegen
+        return op2
+
+    @intrinsic
+    def op3(typingctx, a, b, c):
+        return vec8(vec8, vec8, vec8), codegen
+    return op3
+
+
+def _llvm_math(name, nargs):
+    """Emitter calling the LLVM intrinsic ``name`` on eight lanes (``llvm.fma`` is
+    one rounding, as the scalar ``fma``; ``llvm.sqrt`` is correctly rounded)."""
+    def emit(builder, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_VEC, [_VEC] * nargs),
+                                            f"llvm.{name}.v{LANES}f64")
+        return builder.call(fn, list(args))
+    return emit
+
+
+_vadd = _vector_op(2, lambda b, a: b.fadd(a[0], a[1]))
+_vsub = _vector_op(2, lambda b, a: b.fsub(a[0], a[1]))
+_vmul = _vector_op(2, lambda b, a: b.fmul(a[0], a[1]))
+_vdiv = _vector_op(2, lambda b, a: b.fdiv(a[0], a[1]))
+#: ``a b + c`` rounded once
+_vfma = _vector_op(3, _llvm_math("fma", 3))
+_vsqrt = _vector_op(1, _llvm_math("sqrt", 1))
+_vabs = _vector_op(1, _llvm_math("fabs", 1))
+#: ``|a|`` with the sign of ``b``
+_vcopysign = _vector_op(2, _llvm_math("copysign", 2))
+
+
+def _compare(op):
+    @intrinsic
+    def cmp(typingctx, a, b):
+        sig = mask8(vec8, vec8)
+
+        def codegen(context, builder, signature, args):
+            return builder.fcmp_ordered(op, args[0], args[1])
+        return sig, codegen
+    return cmp
+
+
+#: lane flags ``a > b``, ``a < b`` (false where either is NaN)
+_vgt = _compare(">")
+_vlt = _compare("<")
+
+
+@intrinsic
+def _mand(typingctx, a, b):
+    """Lane flags ``a and b``."""
+    sig = mask8(mask8, mask8)
+
+    def codegen(context, builder, signature, args):
+        return builder.and_(args[0], args[1])
+    return sig, codegen
+
+
+@intrinsic
+def _vselect(typingctx, m, a, b):
+    """``a`` where the flag is set, else ``b``, lane by lane."""
+    sig = vec8(mask8, vec8, vec8)
+
+    def codegen(context, builder, signature, args):
+        return builder.select(args[0], args[1], args[2])
+    return sig, codegen
+
+
+@intrinsic
+def _many(typingctx, m):
+    """True if any lane's flag is set."""
+    sig = types.boolean(mask8)
+
+    def codegen(context, builder, signature, args):
+        bits = builder.bitcast(args[0], ir.IntType(LANES))
+        return builder.icmp_unsigned("!=", bits, ir.Constant(ir.IntType(LANES), 0))
+    return sig, codegen
 
 
 @kernel
@@ -265,114 +465,43 @@ def _lane_factors(e):
 
 
 @kernel
-def _lane_dots(X, p, q, l, out, off):
-    """``out[off + ln] = sum_j X[p, 8j+ln] X[q, 8j+ln]`` for the 8 lanes (eight
-    independent accumulators: the compiler keeps them in two vector registers)."""
-    a0 = 0.0
-    a1 = 0.0
-    a2 = 0.0
-    a3 = 0.0
-    a4 = 0.0
-    a5 = 0.0
-    a6 = 0.0
-    a7 = 0.0
+def _lane_dot(X, p, q, l):
+    """``X[p] . X[q]`` in every lane (``l`` entries each, summed in order with
+    fused multiply-adds) of a lane-interleaved array."""
+    acc = _vsplat(0.0)
     for j in range(l):
-        b = 8 * j
-        a0 += X[p, b] * X[q, b]
-        a1 += X[p, b + 1] * X[q, b + 1]
-        a2 += X[p, b + 2] * X[q, b + 2]
-        a3 += X[p, b + 3] * X[q, b + 3]
-        a4 += X[p, b + 4] * X[q, b + 4]
-        a5 += X[p, b + 5] * X[q, b + 5]
-        a6 += X[p, b + 6] * X[q, b + 6]
-        a7 += X[p, b + 7] * X[q, b + 7]
-    out[off + 0] = a0
-    out[off + 1] = a1
-    out[off + 2] = a2
-    out[off + 3] = a3
-    out[off + 4] = a4
-    out[off + 5] = a5
-    out[off + 6] = a6
-    out[off + 7] = a7
+        acc = _vfma(_vload(X, p, LANES * j), _vload(X, q, LANES * j), acc)
+    return acc
 
 
 @kernel
-def _lane_rotate(X, p, q, st, l):
-    """Rotate rows ``p, q`` (``l`` entries per lane) of a lane-interleaved array,
-    lane ``ln`` with ``sin = st[3 L + ln]``, ``cos = st[4 L + ln]`` (``st`` is
-    the step buffer of :func:`_lane_step`): ``x' = c x - s y``, ``y' = s x + c y``
-    as xROT, three operations per entry (Rutishauser's ``x - s (y + tau x)``
-    takes four, and without fused multiply-adds the rotations of ``X`` and
-    ``V`` are most of a pair step's operations).
-
-    The lane count is read from ``st`` rather than being the constant 8, so
-    that the lane loop is vectorized instead of unrolled (measured 188 ns vs
-    279 ns for 32x32 with the coefficients tiled along the row).
-    """
-    nl = st.size // 8
+def _lane_rotate(X, p, q, sn, cs, l):
+    """Rotate rows ``p, q`` of a lane-interleaved array as xROT, lane by lane:
+    ``x' = c x - s y``, ``y' = s x + c y``, each a product and a fused
+    multiply-add (one rounding fewer than three operations)."""
+    nsn = _vsub(_vsplat(0.0), sn)
     for j in range(l):
-        b = nl * j
-        for ln in range(nl):
-            x = X[p, b + ln]
-            y = X[q, b + ln]
-            sn = st[3 * LANES + ln]
-            cs = st[4 * LANES + ln]
-            X[p, b + ln] = cs * x - sn * y
-            X[q, b + ln] = sn * x + cs * y
+        x = _vload(X, p, LANES * j)
+        y = _vload(X, q, LANES * j)
+        _vstore(X, p, LANES * j, _vfma(cs, x, _vmul(nsn, y)))
+        _vstore(X, q, LANES * j, _vfma(sn, x, _vmul(cs, y)))
 
 
 @kernel
-def _lane_step(st, tol2, rooteps):
-    """Angles and norm updates of one pair in every lane, one fused loop.
-
-    ``st`` (``8 L`` entries, ``L = LANES``) holds per lane, at constant offsets ``c
-    L + ln``: ``c = 0, 1, 2``: ``a_pp, a_qq, a_pq`` on entry, the first two updated
-    on exit; ``c = 3, 4``: ``sin`` and ``cos`` out; ``c = 5``: 1.0 where ``a_pp``
-    must be recomputed (it dropped below ``sqrt(eps)`` of ``a_pp + a_qq``, xGESVJ's
-    rule); ``c = 7``: the lane's rotations in this sweep (accumulated).  Constant
-    offsets into one buffer let the compiler vectorize without runtime overlap
-    checks.  The angle is Rutishauser's ``t = sign(zeta) / (|zeta| + sqrt(1 +
-    zeta^2))``, ``zeta = (a_qq - a_pp) / (2 a_pq)``, multiplied through by ``2
-    |a_pq|`` (one division fewer: ``t = sign(d) 2 a_pq / (|d| + sqrt(d^2 + 4
-    a_pq^2))``, ``d = a_qq - a_pp``; the squared norms are at most 1 in the lane
-    range, and ``4 a_pq^2`` is normal where a rotation is due), and ``|cos| > tol``
-    is tested on squares, which needs ``tol^2 a_pp a_qq`` normal: the lane range
-    bound of :func:`gesvj_batched` guarantees it.  A lane that need not rotate gets
-    ``t = 0``, the identity.  The trip count is read from ``st`` so that the loop is
-    vectorized, not unrolled.  Returns ``(rotating lanes, lanes to recompute)``.
-    """
-    L = LANES
-    nrot = 0
-    nrec = 0
-    for ln in range(st.size // 8):
-        app = st[ln]
-        aqq = st[L + ln]
-        a = st[2 * L + ln]
-        rot = a * a > tol2 * abs(app) * abs(aqq)
-        asafe = a if rot else 1.0
-        dq = aqq - app
-        t = (math.copysign(1.0, dq) * (2.0 * asafe)) / (
-            abs(dq) + math.sqrt(abs(dq * dq + 4.0 * (asafe * asafe))))
-        if not rot:
-            t = 0.0
-        # c = 1 / r, s = t / r (two divisions side by side)
-        r = math.sqrt(abs(1.0 + t * t))
-        st[3 * L + ln] = t / r
-        st[4 * L + ln] = 1.0 / r
-        # a_pp' = a_pp - t a_pq, a_qq' = a_qq + t a_pq
-        ta = t * a
-        appn = max(app - ta, 0.0)
-        aqqn = aqq + ta
-        st[ln] = appn
-        st[L + ln] = aqqn
-        # (only where this step changed a_pp: a lane's arithmetic must not
-        # depend on whether its neighbours rotated)
-        rec = rot and appn < rooteps * (appn + aqqn)
-        st[5 * L + ln] = 1.0 if rec else 0.0
-        st[7 * L + ln] += 1.0 if rot else 0.0
-        nrot += 1 if rot else 0
-        nrec += 1 if rec else 0
-    return nrot, nrec
+def _lane_rotate_dot(X, p, q, r, sn, cs, l):
+    """:func:`_lane_rotate` of rows ``p, q``, returning the new ``X[p] . X[r]`` from
+    the same pass (the next pair's inner product: row ``p`` is read once per
+    pair instead of twice, and the sum needs no pass of its own)."""
+    nsn = _vsub(_vsplat(0.0), sn)
+    acc = _vsplat(0.0)
+    for j in range(l):
+        x = _vload(X, p, LANES * j)
+        y = _vload(X, q, LANES * j)
+        xn = _vfma(cs, x, _vmul(nsn, y))
+        _vstore(X, p, LANES * j, xn)
+        _vstore(X, q, LANES * j, _vfma(sn, x, _vmul(cs, y)))
+        acc = _vfma(xn, _vload(X, r, LANES * j), acc)
+    return acc
 
 
 @kernel
@@ -386,75 +515,101 @@ def _swap_lane_rows(X, p, q, ln):
 
 
 @kernel
-def _lane_sweep(GL, WL, d, st, l, tol2, rooteps):
+def _lane_pivot(GL, WL, d, p):
+    """de Rijk's pivoting, per lane: the largest remaining column to row ``p``
+    (simulated on Gaussian 32x32: 7.5 sweeps instead of 9.4 row-cyclic; 8x8:
+    6.0 instead of 6.7).  Each lane decides from its own norms only, so lanes
+    stay independent."""
+    k = GL.shape[0]
+    for ln in range(LANES):
+        best = p
+        bn = d[p, ln]
+        for i in range(p + 1, k):
+            if d[i, ln] > bn:
+                best = i
+                bn = d[i, ln]
+        if best != p:
+            _swap_lane_rows(GL, p, best, ln)
+            _swap_lane_rows(WL, p, best, ln)
+            d[best, ln] = d[p, ln]
+            d[p, ln] = bn
+
+
+@kernel
+def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
     """One row-cyclic sweep of one-sided Jacobi on ``LANES = 8`` small matrices
-    at once, interleaved by lane.
+    at once, interleaved by lane, in eight-lane vectors.
 
     ``GL[i, 8 j + lane]`` is entry ``j`` of working column ``i`` of matrix ``lane``
     (``k`` rows of ``8 l``); ``WL[i, 8 j + lane]`` likewise for the rotations
-    (``WL`` may have no rows: values only).  Every loop is either eight independent
-    accumulators or element-wise along the row, so it vectorizes across matrices
-    without reassociating any sum.  The angle is computed per lane by Rutishauser's
-    formulas on squared norms, branch free (a lane whose pair is already orthogonal
-    gets ``t = 0``: the identity), and every pair's rows are rotated in every lane.
-    Row-cyclic order with de Rijk's pivoting done per lane (each lane exchanges its
-    own rows).  Entries must be scaled into ``[small, 1]`` (:func:`_scan_slice`) so
-    squared norms neither over- nor underflow.  ``st[7 L + lane]`` gets the lane's
+    (``WL`` may have no rows: values only); ``d`` (``k x 8``) gets the squared
+    norms.  Row-cyclic order with de Rijk's pivoting done per lane
+    (:func:`_lane_pivot`).  Per pair and lane: the angle from the tracked
+    squared norms ``a_pp, a_qq`` and the inner product ``a_pq`` (computed in
+    the previous pair's rotation pass, :func:`_lane_rotate_dot`) by
+    Rutishauser's ``t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2))``, ``zeta =
+    (a_qq - a_pp) / (2 a_pq)``, multiplied through by ``2 |a_pq|`` (one
+    division fewer: ``t = sign(d) 2 a_pq / (|d| + sqrt(d^2 + 4 a_pq^2))``, ``d
+    = a_qq - a_pp``); ``|cos| > tol`` is tested on squares, which needs ``tol^2
+    a_pp a_qq`` normal, and the squared norms must stay at most 1: entries
+    scaled into ``[small, 1]`` (:func:`_scan_slice`) guarantee both.  A lane
+    that need not rotate gets ``t = 0``, the identity, branch free: every
+    pair's rows are rotated in every lane.  The norms are updated as ``a_pp -
+    t a_pq``, ``a_qq + t a_pq``; one that dropped below ``sqrt(eps)`` of the
+    pair's sum lost digits to cancellation and is recomputed (xGESVJ's rule,
+    in the lanes where it applies).  ``nrot[0, lane]`` gets the lane's
     rotations in the sweep.
     """
     k = GL.shape[0]
-    L = LANES
-    rotate_w = WL.shape[0] > 0
+    kw = WL.shape[0]
+    zero = _vsplat(0.0)
+    one = _vsplat(1.0)
+    two = _vsplat(2.0)
+    four = _vsplat(4.0)
+    vtol2 = _vsplat(tol2)
+    vroot = _vsplat(rooteps)
     # 1. exact squared norms at the start of the sweep
     for i in range(k):
-        _lane_dots(GL, i, i, l, st, 0)
-        for ln in range(L):
-            d[i, ln] = st[ln]
-    for ln in range(L):
-        st[7 * L + ln] = 0.0
+        _vstore(d, i, 0, _lane_dot(GL, i, i, l))
+    count = zero
     for p in range(k - 1):
-        # 2. de Rijk's pivoting, per lane: the largest remaining column to row
-        #    p (simulated on Gaussian 32x32: 7.5 sweeps instead of 9.4
-        #    row-cyclic; 8x8: 6.0 instead of 6.7).  Each lane decides from
-        #    its own norms only, so lanes stay independent.
-        for ln in range(L):
-            best = p
-            bn = d[p, ln]
-            for i in range(p + 1, k):
-                if d[i, ln] > bn:
-                    best = i
-                    bn = d[i, ln]
-            if best != p:
-                _swap_lane_rows(GL, p, best, ln)
-                _swap_lane_rows(WL, p, best, ln)
-                d[best, ln] = d[p, ln]
-                d[p, ln] = bn
+        # 2. the largest remaining column to row p, per lane
+        _lane_pivot(GL, WL, d, p)
+        app = _vload(d, p, 0)
+        a = _lane_dot(GL, p, p + 1, l)
         for q in range(p + 1, k):
-            # 3. the lanes' norms and dot products
-            for ln in range(L):
-                st[ln] = d[p, ln]
-                st[L + ln] = d[q, ln]
-            _lane_dots(GL, p, q, l, st, 2 * L)
-            # 4. angles and norm updates; t = 0 where |cos| <= tol
-            nrot, nrec = _lane_step(st, tol2, rooteps)
-            # (no skip when no lane rotates: measured, skipping made a lane's
-            # last bits depend on whether its neighbours rotated at that pair)
-            for ln in range(L):
-                d[p, ln] = st[ln]
-                d[q, ln] = st[L + ln]
-            # 5. rotate (xROT) in every lane; t = 0 lanes are unchanged
-            _lane_rotate(GL, p, q, st, l)
-            if rotate_w:
-                _lane_rotate(WL, p, q, st, k)
-            # 6. a norm that dropped below sqrt(eps) of its square lost digits
-            #    to cancellation in the update: recompute it (xGESVJ's rule)
-            if nrec > 0:
-                for ln in range(L):
-                    if st[5 * L + ln] != 0.0:
-                        acc = 0.0
-                        for j in range(l):
-                            acc += GL[p, L * j + ln] * GL[p, L * j + ln]
-                        d[p, ln] = acc
+            # 3. angles and norm updates; t = 0 where |cos| <= tol
+            aqq = _vload(d, q, 0)
+            rot = _vgt(_vmul(a, a), _vmul(_vmul(vtol2, _vabs(app)), _vabs(aqq)))
+            asafe = _vselect(rot, a, one)
+            dq = _vsub(aqq, app)
+            t = _vdiv(_vmul(_vcopysign(one, dq), _vmul(two, asafe)),
+                      _vadd(_vabs(dq), _vsqrt(_vabs(_vadd(_vmul(dq, dq),
+                                                          _vmul(four, _vmul(asafe, asafe)))))))
+            t = _vselect(rot, t, zero)
+            # c = 1 / r, s = t / r (two divisions side by side)
+            r = _vsqrt(_vabs(_vadd(one, _vmul(t, t))))
+            sn = _vdiv(t, r)
+            cs = _vdiv(one, r)
+            ta = _vmul(t, a)
+            appn = _vsub(app, ta)
+            appn = _vselect(_vgt(appn, zero), appn, zero)
+            aqqn = _vadd(aqq, ta)
+            # (only where this step changed a_pp: a lane's arithmetic must not
+            # depend on whether its neighbours rotated)
+            rec = _mand(rot, _vlt(appn, _vmul(vroot, _vadd(appn, aqqn))))
+            count = _vadd(count, _vselect(rot, one, zero))
+            # 4. rotate (xROT) in every lane, with the next pair's inner product
+            a = _lane_rotate_dot(GL, p, q, q + 1 if q + 1 < k else q, sn, cs, l)
+            if kw > 0:
+                _lane_rotate(WL, p, q, sn, cs, kw)
+            # 5. a norm that lost digits to cancellation: recomputed
+            if _many(rec):
+                appn = _vselect(rec, _lane_dot(GL, p, p, l), appn)
+            _vstore(d, q, 0, aqqn)
+            app = appn
+        _vstore(d, p, 0, app)
+    _vstore(nrot, 0, 0, count)
 
 
 @kernel
@@ -849,7 +1004,7 @@ def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, ro
 
 @kernel
 def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                  GL, WL, d, st, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                  GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
                   hist, valid):
     """Slices ``lo:hi`` of a ``k x l`` stack through ``LANES`` streaming lanes
     (:func:`_lane_sweep`), refilled at sweep boundaries as in
@@ -897,14 +1052,14 @@ def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, 
         if active == 0:
             break
         # 2. one sweep in every lane
-        _lane_sweep(GL, WL, d, st, l, tol2, rooteps)
+        _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps)
         # 3. write out the lanes that converged (or reached the cap)
         for ln in range(L):
             i0 = lane_slice[ln]
             if i0 < 0:
                 continue
             lane_sweeps_done[ln] += 1
-            rotated = st[7 * L + ln] != 0.0
+            rotated = nrot[0, ln] != 0.0
             if rotated and lane_sweeps_done[ln] < max_sweeps:
                 continue
             lane_slice[ln] = -1
@@ -975,9 +1130,9 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             GL = np.empty((k, LANES * l), A3.dtype)
             WL = np.empty((kw, LANES * kw), A3.dtype)
             d = np.empty((k, LANES))
-            st = np.empty(8 * LANES)
+            nrot = np.empty((1, LANES))
             _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small,
-                          root_exp, GL, WL, d, st, lane_slice, lane_exp, lane_sweeps_done,
+                          root_exp, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done,
                           G, W, norms, order, hist, valid)
 
 
