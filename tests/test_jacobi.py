@@ -211,6 +211,15 @@ def test_dc_preconditioner_on_gaussian_input():
     assert rel.max() <= n * EPS * fast.certificate, rel.max()
 
 
+def test_dc_preconditioner_order_matches_the_plan():
+    from fastsvd import plan
+    from fastsvd._dispatch import JACOBI_DC_MIN_ORDER
+    assert JACOBI_DC_MIN_ORDER == DC_PRECONDITION_MIN
+    n = DC_PRECONDITION_MIN
+    assert "divide and conquer" in str(plan((n + 5, n), accuracy="relative"))
+    assert "divide and conquer" not in str(plan((n + 5, n - 1), accuracy="relative"))
+
+
 def test_certificate_is_what_rotate_by_promises():
     """``X1 = V0^T R`` by BLAS and ``c = max_j sum_k |V0_kj| |x_k| / |x1_j|``."""
     A = np.random.default_rng(8).standard_normal((30, 30)) * np.logspace(0, -6, 30)

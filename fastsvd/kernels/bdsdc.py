@@ -106,10 +106,12 @@ def solve_tiny_leaf(d, e, UT, VT, VF, VL, r0, nr, sqre, vectors):
                 VL[r0] = 1.0
         return
     a = d[r0]
+    left = UT.shape[0] > 0
     if sqre == 0:
         d[r0] = abs(a)
         if vectors:
-            UT[r0, r0] = -1.0 if a < 0 else 1.0
+            if left:
+                UT[r0, r0] = -1.0 if a < 0 else 1.0
             VT[r0, r0] = 1.0
         else:
             VF[r0] = 1.0
@@ -126,7 +128,8 @@ def solve_tiny_leaf(d, e, UT, VT, VF, VL, r0, nr, sqre, vectors):
     d[r0] = s
     # [a, b] = 1 * s * [c, sn]; the null vector is [-sn, c]
     if vectors:
-        UT[r0, r0] = 1.0
+        if left:
+            UT[r0, r0] = 1.0
         VT[r0, r0] = c
         VT[r0, r0 + 1] = sn
         VT[r0 + 1, r0] = -sn
@@ -178,10 +181,12 @@ def solve_leaf(d, e, UT, VT, VF, VL, r0, nr, sqre, vectors, maxitr):
                 el[i - 1] = c * el[i - 1]
     Gt = np.ascontiguousarray(G.T)
     if vectors:
-        Ul = np.eye(nr, dtype=d.dtype)
+        left = UT.shape[0] > 0
+        Ul = np.eye(nr, dtype=d.dtype) if left else np.empty((nr, 0), d.dtype)
         Vl = Gt[:nr].copy()
         info = bdsqr(dl, el, Ul, Vl, maxitr)
-        UT[r0:r0 + nr, r0:r0 + nr] = Ul
+        if left:
+            UT[r0:r0 + nr, r0:r0 + nr] = Ul
         VT[r0:r0 + nr, r0:r0 + nc] = Vl
         if sqre == 1:
             VT[r0 + nr, r0:r0 + nc] = Gt[nr]
@@ -269,11 +274,13 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
     alpha = d[r0 + k]
     beta = e[r0 + k] if nc2 > 0 else 0.0
     # 1. z, and the old vectors as blocks (rows are vectors)
+    left = UT.shape[0] > 0
     if vectors:
         UB = UT[r0:r0 + nr, r0:r0 + nr]
         VB = VT[r0:r0 + nc, r0:r0 + nc]
-        UB[k, :] = 0.0
-        UB[k, k] = 1.0
+        if left:
+            UB[k, :] = 0.0
+            UB[k, k] = 1.0
     zl = np.empty(nc1)
     zr = np.empty(nc2)
     if vectors:
@@ -384,7 +391,8 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
             zs[q] = 0.0
             defl[q] = True
             if vectors:
-                rotate_rows(UB, prow[p], prow[q], c, s)
+                if left:
+                    rotate_rows(UB, prow[p], prow[q], c, s)
                 rotate_rows(VB, prow[p], prow[q], c, s)
             else:
                 rotate_entries(fo, prow[p], prow[q], c, s)
@@ -459,20 +467,23 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
             arrow_vector(dk, zhat, K, orig[j], taus[j], Qu[j], Qv[j])
         # the products read the old vectors in place (they land in Tu, Tv); only
         # the deflated rows, which move to new slots unchanged, are set aside
-        Ud = np.empty((nde, nr), UT.dtype)
+        nu = nr if left else 0
+        Ud = np.empty((nde, nu), UT.dtype)
         Vd = np.empty((nde, nc), UT.dtype)
         i = 0
         for slot in range(nr):
             j = slot_of[slot]
             if j < 0:
-                Ud[i, :] = UB[prow[-j - 1], :]
+                if left:
+                    Ud[i, :] = UB[prow[-j - 1], :]
                 Vd[i, :] = VB[prow[-j - 1], :]
                 i += 1
-        Tu = np.empty((K, nr), UT.dtype)
+        Tu = np.empty((K, nu), UT.dtype)
         Tv = np.empty((K, nc), UT.dtype)
-        multiply_blocks(Qu, nd, prow, utop, UB, 0, nc1, Tu)
-        if nr > nc1:
-            multiply_blocks(Qu, nd, prow, ubot, UB, nc1, nr, Tu)
+        if left:
+            multiply_blocks(Qu, nd, prow, utop, UB, 0, nc1, Tu)
+            if nr > nc1:
+                multiply_blocks(Qu, nd, prow, ubot, UB, nc1, nr, Tu)
         multiply_blocks(Qv, nd, prow, vtop, VB, 0, nc1, Tv)
         if nc > nc1:
             multiply_blocks(Qv, nd, prow, vbot, VB, nc1, nc, Tv)
@@ -481,10 +492,12 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
         for slot in range(nr):
             j = slot_of[slot]
             if j >= 0:
-                UB[slot, :] = Tu[j, :]
+                if left:
+                    UB[slot, :] = Tu[j, :]
                 VB[slot, :] = Tv[j, :]
             else:
-                UB[slot, :] = Ud[i, :]
+                if left:
+                    UB[slot, :] = Ud[i, :]
                 VB[slot, :] = Vd[i, :]
                 i += 1
     else:
@@ -544,7 +557,10 @@ def bdsdc(d, e, U, Vt, compute_vectors, leaf_size=LEAF_SIZE, max_iter=SECULAR_MA
 @kernel
 def bdsdc_rows(d, e, Ut, Vt, compute_vectors, leaf_size, max_iter, leaf_maxitr):
     """:func:`bdsdc` leaving ``U^T`` in ``Ut`` (``B = Ut^T diag(d) Vt``), the layout
-    the back transformation of the dense driver wants.
+    the back transformation of the dense driver wants.  With vectors and an
+    empty ``(0, 0)`` ``Ut`` only the right vectors are formed: the merges need
+    only rows of the children's ``V`` (``z`` and the deflation), so the left
+    side's rotations and block products are skipped.
 
     1. Scale ``B`` by a power of two (exact) to largest entry in [0.5, 1)
        (xBDSDC's ORGNRM scaling).
@@ -571,7 +587,8 @@ def bdsdc_rows(d, e, Ut, Vt, compute_vectors, leaf_size, max_iter, leaf_maxitr):
     if orgnrm == 0.0:
         if compute_vectors:
             for i in range(n):
-                U[i, i] = 1.0
+                if U.shape[0] > 0:
+                    U[i, i] = 1.0
                 Vt[i, i] = 1.0
         return 0
     _, expo = math.frexp(orgnrm)

@@ -19,6 +19,7 @@ import numpy as np
 from .._jit import kernel
 from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
                     bidiagonal_is_finite)
+from .bidiag import apply_pt_right
 from .gesvd import QR_FIRST, back_transform, reduce_to_bidiagonal
 from .twostage import BAND_WIDTH, svd_values_2stage
 
@@ -67,6 +68,29 @@ def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF
     # 3. back transformation
     U = back_transform(A, W, tau_qr, tauq, taup, Ut, Vt, qr_first, full_matrices)
     return U, d, Vt, info
+
+
+@kernel
+def svd_dc_right(A, leaf_size=LEAF_SIZE, max_iter=SECULAR_MAXITER):
+    """Singular values and right vectors only of ``A`` (``m >= n >= 1``, finite,
+    overwritten) by divide and conquer: ``(s, Vt, info)``, ``info`` as :func:`svd_dc`.
+
+    What the Jacobi driver's second preconditioner needs (``V`` of ``R^T``):
+    the merges form only the right vectors (:func:`bdsdc_rows` with an empty
+    ``Ut``) and ``U`` is never back-transformed, about a third of the work
+    of the full SVD with vectors.
+    """
+    m, n = A.shape
+    W, tau_qr, d, e, tauq, taup = reduce_to_bidiagonal(A, m >= QR_FIRST * n)
+    Vt = np.empty((n, n), A.dtype)
+    if not bidiagonal_is_finite(d, e):
+        d[:] = np.nan
+        Vt[:, :] = np.nan
+        return d, Vt, NOT_FINITE
+    info = bdsdc_rows(d, e, np.empty((0, 0), A.dtype), Vt, True, leaf_size, max_iter,
+                      BDSQR_MAXITR)
+    apply_pt_right(W, taup, Vt)
+    return d, Vt, info
 
 
 def svd_gesdd(A, compute_uv, full_matrices, two_stage_min=TWO_STAGE_MIN):

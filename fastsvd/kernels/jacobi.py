@@ -32,7 +32,7 @@ from numba.core import cgutils
 from numba.extending import get_cython_function_address, intrinsic
 
 from .._jit import kernel, parallel_kernel
-from .gesdd import svd_dc
+from .gesdd import svd_dc_right
 from .qrcp import apply_q, gelqp
 
 #: sweep cap: xGESVJ's NSWEEP; well-preconditioned matrices need 3-8 sweeps
@@ -1129,7 +1129,7 @@ def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SW
     1. row sorting and QR with column pivoting, ``B P = Q R``
        (:func:`gejsv_precondition`); the Jacobi matrix is ``X = R^T``;
     2. for ``n >= dc_min``: right singular vectors ``V0`` of ``X`` by divide
-       and conquer (:func:`~fastsvd.kernels.gesdd.svd_dc`), then
+       and conquer (:func:`~fastsvd.kernels.gesdd.svd_dc_right`), then
        ``X1 = X V0`` and its certificate ``c`` (:func:`rotate_by`).  ``X1`` is
        ``U S`` up to rounding, so Jacobi needs one or two sweeps on it instead of
        about ten on ``X``.  Accepted when ``c <= certificate_max sqrt(n)``:
@@ -1152,7 +1152,7 @@ def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SW
     n = R.shape[0]
     cert = math.nan
     if n >= dc_min:
-        _, _, Vt0, dc_info = svd_dc(np.ascontiguousarray(R.T), True, False)
+        _, Vt0, dc_info = svd_dc_right(np.ascontiguousarray(R.T))
         if dc_info == 0:
             X1, cert = rotate_by(R, Vt0)
             if cert <= certificate_max * math.sqrt(n):
