@@ -90,11 +90,12 @@ def test_gallery(name, full_matrices, pre):
     assert_svd(A, U, s, Vt, full_matrices=full_matrices)
 
 
+@pytest.mark.parametrize("pre", list(PRECONDITIONERS))
 @pytest.mark.parametrize("name", ["random_square_30", "random_tall_40x13", "graded_columns_20",
                                   "kahan_30", "rank_deficient_30x20_r5", "hilbert_12"])
-def test_gallery_float32(name):
+def test_gallery_float32(name, pre):
     A = gallery()[name].astype(np.float32)
-    U, s, Vt = _jacobi_any_shape(A, dtype=np.float32)
+    U, s, Vt = _jacobi_any_shape(A, dtype=np.float32, dc_min=PRECONDITIONERS[pre])
     assert U.dtype == s.dtype == Vt.dtype == np.float32
     assert_svd(A, U, s, Vt)
 
