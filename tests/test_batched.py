@@ -62,7 +62,7 @@ def test_values_only_equal_values_of_full(shape):
     np.testing.assert_array_equal(S, S0)
 
 
-@pytest.mark.parametrize("shape", [(3, 3), (8, 8), (2, 2), (5, 3), (3, 5)])
+@pytest.mark.parametrize("shape", [(3, 3), (8, 8), (2, 2), (5, 3), (3, 5), (32, 32), (9, 20)])
 def test_slice_independent_of_batch(shape):
     """Each slice gets exactly the result it gets alone: no state crosses slices
     or chunks (workspace is reused, so stale data would show here)."""
