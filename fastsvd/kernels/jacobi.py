@@ -484,10 +484,11 @@ def gesvj_screened(G, W, max_sweeps, cos_history):
        rows, then a rotation if it is still above ``tol``);
     3. a pass that rotates nothing ends the iteration.
 
-    A pass costs one product (``2 n^2 m`` flops at BLAS speed, on all
-    threads) where a sweep costs ``n^2 / 2`` serial dot products; on ``R^T
-    V0`` only about 1% of the pairs need a rotation (500 x 500 Gaussian:
-    1423 of 124750, then 4, then none).  A computed cosine has an error of
+    The first pass costs one product (``2 n^2 m`` flops at BLAS speed, on all
+    threads) where a sweep costs ``n^2 / 2`` serial dot products, and a later
+    pass only the rows of ``C`` of the rows rotated since; on ``R^T V0`` only
+    about 1% of the pairs need a rotation (500 x 500 Gaussian: 1423 of
+    124750, then 4, then none).  A computed cosine has an error of
     up to ``gamma_m`` whether it comes from a dot product or from the matrix
     product, so the convergence test is of the same kind as :func:`gesvj`'s.
 
@@ -506,17 +507,32 @@ def gesvj_screened(G, W, max_sweeps, cos_history):
     norms = np.empty(n)
     Y = np.empty((n, m), G.dtype)
     C = np.empty((n, n), G.dtype)
+    touched = np.ones(n, np.bool_)
     info = 1
     passes = 0
     for sweep in range(max_sweeps):
         passes = sweep + 1
-        # 1. exact power-of-two row scaling and the screen
-        for i in range(n):
+        # 1. exact power-of-two row scaling and the screen, for the rows the
+        #    last pass rotated (the other entries of C are still exact: the
+        #    first pass screens everything, the later ones a few rows)
+        idx = np.nonzero(touched)[0]
+        for i in idx:
             norms[i] = _flush(G, i, row_norm(G, i, lo, hi), tiny)
             f = math.ldexp(1.0, -math.frexp(norms[i])[1]) if norms[i] > 0.0 else 0.0
             for k in range(m):
                 Y[i, k] = G[i, k] * f
-        gemm(1.0, Y, Y, 0.0, C, False, True)
+        if 2 * idx.size >= n:
+            gemm(1.0, Y, Y, 0.0, C, False, True)
+        else:
+            Yt = np.empty((idx.size, m), G.dtype)
+            for a in range(idx.size):
+                Yt[a] = Y[idx[a]]
+            T = np.empty((idx.size, n), G.dtype)
+            gemm(1.0, Yt, Y, 0.0, T, False, True)
+            for a in range(idx.size):
+                C[idx[a]] = T[a]
+                C[:, idx[a]] = T[a]
+        touched[:] = False
         # 2. visit the pairs the screen flags
         nrot = 0
         maxcos = 0.0
@@ -527,7 +543,10 @@ def gesvj_screened(G, W, max_sweeps, cos_history):
                 if acs > tol:
                     acs, rot, _, _ = _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo, hi,
                                             rotate_w)
-                    nrot += rot
+                    if rot:
+                        nrot += 1
+                        touched[p] = True
+                        touched[q] = True
                 maxcos = max(maxcos, acs)
         cos_history[sweep] = maxcos
         if nrot == 0:
