@@ -307,14 +307,17 @@ def test_certificate_refuses_a_zero_column():
 
 # ----------------------------------------------------------------------------- kernels
 
-@pytest.mark.parametrize("shape", [(50, 20), (20, 20), (7, 1)])
-def test_pivoted_qr_reconstructs(shape):
+@pytest.mark.parametrize("nb", [1, 3, 32])
+@pytest.mark.parametrize("shape", [(50, 20), (20, 20), (7, 1), (120, 90)])
+def test_pivoted_qr_reconstructs(shape, nb):
+    """Any panel width (1 is the unblocked xLAQP2) gives a pivoted QR that
+    reconstructs ``A P`` to a few ``m eps`` with non-increasing ``|r_kk|``."""
     m, n = shape
     A = np.random.default_rng(2).standard_normal(shape) * np.logspace(0, -8, n)
     G = A.T.copy()  # (ascontiguousarray would alias A when n == 1)
     jpvt = np.empty(n, np.int64)
     tau = np.empty(n)
-    gelqp(G, jpvt, tau)
+    gelqp(G, jpvt, tau, nb)
     R = np.triu(G[:, :n].T)
     d = np.abs(np.diag(R))
     assert np.all(np.diff(d) <= 0), "pivoting must make |r_kk| non-increasing"
