@@ -33,10 +33,13 @@ def _external(name, nargs):
 _dgemm = _external("dgemm", 13)
 _sgemm = _external("sgemm", 13)
 _dgemv = _external("dgemv", 11)
+_dsyrk = _external("dsyrk", 10)
+_ssyrk = _external("ssyrk", 10)
 _sgemv = _external("sgemv", 11)
 
 _N = ord("N")
 _T = ord("T")
+_L = ord("L")
 
 
 @kernel
@@ -126,3 +129,41 @@ def gemv(alpha, A, x, beta, y, trans=False):
         _sgemv(flag.ctypes, ints[0:].ctypes, ints[1:].ctypes, scal[0:].ctypes, A.ctypes,
                ints[2:].ctypes, x.ctypes, ints[3:].ctypes, scal[1:].ctypes, y.ctypes,
                ints[4:].ctypes)
+
+
+@kernel
+def syrk_upper(alpha, A, beta, C):
+    """Upper triangle (``j >= i``) of ``C <- alpha A A^T + beta C`` for a row-major
+    view ``A`` (xSYRK); the strictly lower triangle of ``C`` is not referenced.
+    Half the operations of :func:`gemm` for a Gram matrix.
+    """
+    n = C.shape[0]
+    k = A.shape[1]
+    if n == 0:
+        return
+    if k == 0:
+        for i in range(n):
+            for j in range(i, n):
+                C[i, j] = 0 if beta == 0 else beta * C[i, j]
+        return
+    # column-major: A is the k x n matrix A^T and C^T = C; its lower triangle
+    # (i >= j, column-major) is the row-major upper one: C := A^T A, uplo 'L'
+    ints = np.empty(4, np.int32)
+    ints[0] = n
+    ints[1] = k
+    ints[2] = _ld(A)
+    ints[3] = _ld(C)
+    flags = np.empty(2, np.uint8)
+    flags[0] = _L
+    flags[1] = _T
+    scal = np.empty(2, C.dtype)
+    scal[0] = alpha
+    scal[1] = beta
+    if C.itemsize == 8:
+        _dsyrk(flags[0:].ctypes, flags[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes,
+               scal[0:].ctypes, A.ctypes, ints[2:].ctypes, scal[1:].ctypes, C.ctypes,
+               ints[3:].ctypes)
+    else:
+        _ssyrk(flags[0:].ctypes, flags[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes,
+               scal[0:].ctypes, A.ctypes, ints[2:].ctypes, scal[1:].ctypes, C.ctypes,
+               ints[3:].ctypes)

@@ -32,7 +32,7 @@ from numba.core import cgutils
 from numba.extending import get_cython_function_address, intrinsic
 
 from .._jit import kernel, parallel_kernel
-from .blas import gemm
+from .blas import gemm, syrk_upper
 from .gesdd import svd_dc_right
 from .qrcp import apply_q, gelqp
 
@@ -477,14 +477,14 @@ def gesvj_screened(G, W, max_sweeps, cos_history):
     Each pass:
 
     1. rows scaled by powers of two to norms in ``[1/2, 1)`` (exact, so no
-       product over- or underflows), ``C = Y Y^T`` by BLAS (level 3) and
+       product over- or underflows), ``C = Y Y^T`` by BLAS (level 3, xSYRK) and
        ``|cos_pq| = |C_pq| / sqrt(C_pp C_qq)`` for every pair at once;
     2. the pairs above ``tol = sqrt(m) eps`` are visited in row-cyclic order as
        a sweep visits them (:func:`_visit`: the cosine again from the current
        rows, then a rotation if it is still above ``tol``);
     3. a pass that rotates nothing ends the iteration.
 
-    The first pass costs one product (``2 n^2 m`` flops at BLAS speed, on all
+    The first pass costs one product (``n^2 m`` flops at BLAS speed, on all
     threads) where a sweep costs ``n^2 / 2`` serial dot products, and a later
     pass only the rows of ``C`` of the rows rotated since; on ``R^T V0`` only
     about 1% of the pairs need a rotation (500 x 500 Gaussian: 1423 of
@@ -522,7 +522,7 @@ def gesvj_screened(G, W, max_sweeps, cos_history):
             for k in range(m):
                 Y[i, k] = G[i, k] * f
         if 2 * idx.size >= n:
-            gemm(1.0, Y, Y, 0.0, C, False, True)
+            syrk_upper(1.0, Y, 0.0, C)
         else:
             Yt = np.empty((idx.size, m), G.dtype)
             for a in range(idx.size):
