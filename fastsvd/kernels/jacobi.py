@@ -20,6 +20,16 @@ I and II, SIAM J. Matrix Anal. Appl. 29; LAPACK xGESVJ / xGEJSV):
   Jacobi on ``R^T`` (xGEJSV), with the transposition heuristic for square
   ``A``.  This gives high relative accuracy for ``A = D1 B D2`` with ``B`` well
   conditioned (Demmel, Gu, Eisenstat, Slapnicar, Veselic & Drmac 1999).
+* a second preconditioner from order 48 on (:func:`svd_jacobi_report`): the
+  right singular vectors ``V0`` of ``R^T`` by divide and conquer, and Jacobi
+  on ``R^T V0`` (Demmel & Veselic 1992, sec. 7, suggest a fast SVD's ``V`` as
+  preconditioner).  That product is accepted only with a certificate that
+  each of its columns is known to a small relative error
+  (:func:`rotate_by`), the kind of perturbation Jacobi's own rotations make;
+  its columns are then orthogonal up to rounding and the Jacobi passes
+  (:func:`gesvj_screened`) find their few remaining pairs by one matrix
+  product instead of ``n^2 / 2`` dot products.  500 x 500: ~0.1 s instead of
+  ~0.5 s (10 sweeps on ``R^T``).
 """
 import math
 from typing import NamedTuple
