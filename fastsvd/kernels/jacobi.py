@@ -126,6 +126,19 @@ def _safe_range(dtype_probe):
 
 
 @kernel
+def sweep_constants(G):
+    """``(eps, tiny, rooteps, lo, hi, tol)`` of a Jacobi iteration on the rows of
+    ``G``: the dtype's epsilon and smallest normal, ``sqrt(eps)`` (xGESVJ's
+    threshold for recomputing an updated norm), the safe range of
+    :func:`_safe_range`, and ``tol = sqrt(m) eps``, xGESVJ's CTOL: a rotation
+    below it cannot change the columns beyond their rounding errors."""
+    fi = np.finfo(G.dtype)
+    eps = float(fi.eps)
+    lo, hi = _safe_range(G)
+    return eps, float(fi.tiny), math.sqrt(eps), lo, hi, math.sqrt(G.shape[1]) * eps
+
+
+@kernel
 def _blas_dot(x, y):
     """BLAS xDOT on contiguous 1-D views (kept out of line: its checks would
     otherwise stop the short loop below from being inlined)."""
@@ -507,12 +520,7 @@ def gesvj_screened(G, W, max_sweeps, cos_history):
     alone, the recomputed one for pairs visited).
     """
     n, m = G.shape
-    fi = np.finfo(G.dtype)
-    eps = float(fi.eps)
-    tiny = float(fi.tiny)
-    rooteps = math.sqrt(eps)
-    lo, hi = _safe_range(G)
-    tol = math.sqrt(m) * eps
+    eps, tiny, rooteps, lo, hi, tol = sweep_constants(G)
     rotate_w = W.shape[1] > 0
     norms = np.empty(n)
     Y = np.empty((n, m), G.dtype)
@@ -598,14 +606,7 @@ def _gesvj_sweeps(G, W, norms, order, last_rot, max_sweeps, cos_history):
     """The sweeps of :func:`gesvj`; ``last_rot`` (int64, n, zeros) enables the
     skipping of unchanged pairs of :func:`_sweep_row`, an empty one disables it."""
     n, m = G.shape
-    fi = np.finfo(G.dtype)
-    eps = float(fi.eps)
-    tiny = float(fi.tiny)
-    rooteps = math.sqrt(eps)
-    lo, hi = _safe_range(G)
-    # xGESVJ's CTOL: a rotation below sqrt(m) eps cannot change the columns
-    # beyond their rounding errors
-    tol = math.sqrt(m) * eps
+    eps, tiny, rooteps, lo, hi, tol = sweep_constants(G)
     rotate_w = W.shape[1] > 0
     for i in range(n):
         order[i] = i
@@ -690,12 +691,7 @@ def gesvj_parallel(G, W, max_sweeps, cos_history, nblocks):
     element-wise round-robin (one prange per round) was 10-100x slower still.
     """
     n, m = G.shape
-    fi = np.finfo(G.dtype)
-    eps = float(fi.eps)
-    tiny = float(fi.tiny)
-    rooteps = math.sqrt(eps)
-    lo, hi = _safe_range(G)
-    tol = math.sqrt(m) * eps
+    eps, tiny, rooteps, lo, hi, tol = sweep_constants(G)
     rotate_w = W.shape[1] > 0
     norms = np.empty(n)
     half = nblocks // 2
@@ -762,12 +758,7 @@ def _sweep_stage(G, W, norms, order, last_rot, kept, state, fstate, cos_history,
     :func:`_note_row`.
     """
     n, m = G.shape
-    fi = np.finfo(G.dtype)
-    eps = float(fi.eps)
-    tiny = float(fi.tiny)
-    rooteps = math.sqrt(eps)
-    lo, hi = _safe_range(G)
-    tol = math.sqrt(m) * eps
+    eps, tiny, rooteps, lo, hi, tol = sweep_constants(G)
     cap = rec_p.size
     sweep = state[0]
     i = state[1]
