@@ -1214,16 +1214,17 @@ def svd_jacobi_report(A, compute_uv=True, full_matrices=False, max_sweeps=MAX_SW
                       dc_min=DC_PRECONDITION_MIN, certificate_max=CERTIFICATE_MAX):
     """Preconditioned Jacobi SVD with its convergence record (:class:`JacobiReport`).
 
-    Steps (Drmac & Veselic 2008 for 1-3; 4 is the preconditioner of Demmel &
-    Veselic 1992, sec. 7, with an a-posteriori check):
+    Steps (Drmac & Veselic 2008 for 1, 3 and 4; step 2 is the preconditioner
+    Demmel & Veselic 1992, sec. 7, suggest, with an a-posteriori check):
 
     1. row sorting and QR with column pivoting, ``B P = Q R``
        (:func:`gejsv_precondition`); the Jacobi matrix is ``X = R^T``;
     2. for ``n >= dc_min``: right singular vectors ``V0`` of ``X`` by divide
        and conquer (:func:`~fastsvd.kernels.gesdd.svd_dc_right`), then
        ``X1 = X V0`` and its certificate ``c`` (:func:`rotate_by`).  ``X1`` is
-       ``U S`` up to rounding, so Jacobi needs one or two sweeps on it instead of
-       about ten on ``X``.  Accepted when ``c <= certificate_max sqrt(n)``:
+       ``U S`` up to rounding, so Jacobi needs 3-4 screened passes on it (one
+       that rotates ~1% of the pairs, then the few at the tolerance) instead of
+       about ten sweeps on ``X``.  Accepted when ``c <= certificate_max sqrt(n)``:
        then ``X1`` differs from the exact ``X V0`` by column-wise relative
        errors of at most ``n eps c``, the same kind (and, since
        ``c <= sqrt(n) ||B_X^{-1}||`` for exact ``V0``, about the same size) as
