@@ -11,27 +11,7 @@ import numpy as np
 
 from .._jit import kernel
 from .blas import gemm, gemv
-
-
-@kernel
-def _norm2(x):
-    """Euclidean norm of a (possibly strided) vector without over/underflow (xNRM2)."""
-    ssq = 0.0
-    for i in range(x.size):
-        ssq += float(x[i]) * float(x[i])
-    # the plain sum of squares is exact enough whenever it stayed in range
-    if 1e-290 < ssq < 1e290:
-        return math.sqrt(ssq)
-    scale = 0.0
-    for i in range(x.size):
-        scale = max(scale, abs(float(x[i])))
-    if scale == 0.0 or not math.isfinite(scale):
-        return scale
-    ssq = 0.0
-    for i in range(x.size):
-        t = float(x[i]) / scale
-        ssq += t * t
-    return scale * math.sqrt(ssq)
+from .numerics import nrm2, wide
 
 
 @kernel
@@ -47,8 +27,8 @@ def larfg(x):
     n = x.size
     if n <= 1:
         return 0.0
-    alpha = float(x[0])
-    xnorm = _norm2(x[1:])
+    alpha = wide(x[0])
+    xnorm = nrm2(x[1:])
     if xnorm == 0.0:
         return 0.0
     beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
@@ -64,7 +44,7 @@ def larfg(x):
                 x[i] *= rsafmn
             beta *= rsafmn
             alpha *= rsafmn
-        xnorm = _norm2(x[1:])
+        xnorm = nrm2(x[1:])
         beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
     tau = (beta - alpha) / beta
     scal = 1.0 / (alpha - beta)

@@ -22,7 +22,8 @@ import numpy as np
 
 from .._jit import kernel
 from .blas import gemm, gemv
-from .householder import _norm2, larfg
+from .householder import larfg
+from .numerics import nrm2
 from .qr import apply_q as apply_q_blocked
 
 #: reflectors applied per block when forming ``Q C`` (LAPACK's xORMQR default width)
@@ -75,7 +76,7 @@ def gelqp(G, jpvt, tau, nb=PIVOT_BLOCK):
     dots = np.empty(nb, G.dtype)
     for i in range(n):
         jpvt[i] = i
-        pnorm[i] = _norm2(G[i])
+        pnorm[i] = nrm2(G[i])
         onorm[i] = pnorm[i]
     k0 = 0
     while k0 < n:
@@ -151,7 +152,7 @@ def gelqp(G, jpvt, tau, nb=PIVOT_BLOCK):
         # 7. norms that cancellation made unreliable, from the updated rows
         for i in range(kend, n):
             if stale[i]:
-                pnorm[i] = _norm2(G[i, kend:])
+                pnorm[i] = nrm2(G[i, kend:])
                 onorm[i] = pnorm[i]
                 stale[i] = False
         F[:, :jb] = 0.0
