@@ -3,7 +3,7 @@
 For ``A`` of shape ``m x n`` with ``m >= n`` (the API layer transposes wide matrices):
 
 1. tall ``A`` (``m >= 1.6 n``): ``A = Q_1 R`` first, then work on ``R``; and
-   bidiagonalize ``A = Q_2 B P^T`` (both by the lead's
+   bidiagonalize ``A = Q_2 B P^T`` (both by
    :func:`~fastsvd.kernels.gesvd.reduce_to_bidiagonal`, shared with ``svd_qr``);
 2. ``B = Ut^T diag(s) Vt`` by :func:`~fastsvd.kernels.bdsdc.bdsdc_rows` (values
    only: O(n^2); from ``TWO_STAGE_MIN`` on, :func:`svd_gesdd` reduces values-only
@@ -20,6 +20,7 @@ from .._jit import kernel
 from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
                     bidiagonal_is_finite)
 from .bidiag import apply_pt_right
+from .numerics import scale_by_pow2
 from .gesvd import QR_FIRST, back_transform, reduce_to_bidiagonal
 from .twostage import BAND_WIDTH, svd_values_2stage
 
@@ -48,7 +49,7 @@ def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF
     m, n = A.shape
     # 1. reductions
     qr_first = m >= qr_first_ratio * n
-    W, tau_qr, d, e, tauq, taup = reduce_to_bidiagonal(A, qr_first)
+    W, tau_qr, d, e, tauq, taup, k = reduce_to_bidiagonal(A, qr_first)
     if not bidiagonal_is_finite(d, e):
         # NaN/Inf spread through the reflectors; the secular solver must not see it
         d[:] = np.nan
@@ -60,11 +61,13 @@ def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF
         # 2. values only
         empty = np.empty((0, 0), A.dtype)
         info = bdsdc_rows(d, e, empty, empty, False, leaf_size, max_iter, BDSQR_MAXITR)
+        scale_by_pow2(d, k)
         return empty, d, empty, info
     # 2. bidiagonal SVD with vectors
     Ut = np.empty((n, n), A.dtype)
     Vt = np.empty((n, n), A.dtype)
     info = bdsdc_rows(d, e, Ut, Vt, True, leaf_size, max_iter, BDSQR_MAXITR)
+    scale_by_pow2(d, k)
     # 3. back transformation
     U = back_transform(A, W, tau_qr, tauq, taup, Ut, Vt, qr_first, full_matrices)
     return U, d, Vt, info
@@ -81,7 +84,7 @@ def svd_dc_right(A, leaf_size=LEAF_SIZE, max_iter=SECULAR_MAXITER):
     of the full SVD with vectors.
     """
     m, n = A.shape
-    W, tau_qr, d, e, tauq, taup = reduce_to_bidiagonal(A, m >= QR_FIRST * n)
+    W, tau_qr, d, e, tauq, taup, k = reduce_to_bidiagonal(A, m >= QR_FIRST * n)
     Vt = np.empty((n, n), A.dtype)
     if not bidiagonal_is_finite(d, e):
         d[:] = np.nan
@@ -89,6 +92,7 @@ def svd_dc_right(A, leaf_size=LEAF_SIZE, max_iter=SECULAR_MAXITER):
         return d, Vt, NOT_FINITE
     info = bdsdc_rows(d, e, np.empty((0, 0), A.dtype), Vt, True, leaf_size, max_iter,
                       BDSQR_MAXITR)
+    scale_by_pow2(d, k)
     apply_pt_right(W, taup, Vt)
     return d, Vt, info
 

@@ -20,6 +20,7 @@ import numpy as np
 from .._jit import kernel
 from .bdsqr import bdsqr
 from .bidiag import apply_pt_right, apply_q_brd, gebrd
+from .numerics import safe_scaling, scale_by_pow2
 from .qr import apply_q, qr_factor_r
 
 #: QR first when m >= 1.6 n: the flop counts of (QR + bidiagonalization of R)
@@ -29,12 +30,19 @@ QR_FIRST = 1.6
 
 @kernel
 def reduce_to_bidiagonal(A, qr_first):
-    """Steps 1-2: returns ``(R_or_A, tau_qr, d, e, tauq, taup)``.
+    """Steps 0-2: returns ``(R_or_A, tau_qr, d, e, tauq, taup, k)``.
+
+    0. Entries outside xGESVD's safe range are scaled by ``2^-k`` first
+       (:func:`~fastsvd.kernels.numerics.safe_scaling`; ``k = 0`` when no scaling
+       was needed): the caller multiplies the singular values by ``2^k``.
 
     With ``qr_first`` the bidiagonalization runs on a copy of ``R`` and ``A``
     keeps the QR reflectors; otherwise on ``A`` itself (``tau_qr`` empty).
     """
     m, n = A.shape
+    k = safe_scaling(A)
+    if k != 0:
+        scale_by_pow2(A, -k)
     if qr_first:
         W, tau_qr = qr_factor_r(A)
     else:
@@ -45,7 +53,7 @@ def reduce_to_bidiagonal(A, qr_first):
     tauq = np.empty(n, A.dtype)
     taup = np.zeros(n, A.dtype)
     gebrd(W, d, e, tauq, taup)
-    return W, tau_qr, d, e, tauq, taup
+    return W, tau_qr, d, e, tauq, taup, k
 
 
 @kernel
@@ -83,12 +91,14 @@ def svd_qr(A, compute_uv, full_matrices):
     """
     m, n = A.shape
     qr_first = m >= QR_FIRST * n
-    W, tau_qr, d, e, tauq, taup = reduce_to_bidiagonal(A, qr_first)
+    W, tau_qr, d, e, tauq, taup, k = reduce_to_bidiagonal(A, qr_first)
     if not compute_uv:
         info = bdsqr(d, e, np.empty((n, 0), A.dtype), np.empty((n, 0), A.dtype))
+        scale_by_pow2(d, k)
         return np.empty((0, 0), A.dtype), d, np.empty((0, 0), A.dtype), info
     Ut = np.eye(n, dtype=A.dtype)
     Vt = np.eye(n, dtype=A.dtype)
     info = bdsqr(d, e, Ut, Vt)
+    scale_by_pow2(d, k)
     U = back_transform(A, W, tau_qr, tauq, taup, Ut, Vt, qr_first, full_matrices)
     return U, d, Vt, info

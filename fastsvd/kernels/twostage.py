@@ -36,8 +36,6 @@ The reflectors of both stages are discarded: the bidiagonal has the singular
 values of ``A`` (orthogonal transformations from both sides), which is all the
 values-only driver :func:`svd_values_2stage` needs.
 """
-import math
-
 import numpy as np
 
 from .._jit import kernel
@@ -45,6 +43,7 @@ from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_
                     bidiagonal_is_finite)
 from .gesvd import QR_FIRST
 from .householder import larfb_left, larfb_right, larfg, larft
+from .numerics import safe_scaling, scale_by_pow2
 from .qr import column_reflectors, gelq2, geqrf, lq_reflectors, qr_factor_r
 
 #: band width ``nb`` of stage 1 (the panel width of both panels).  A wider band
@@ -302,27 +301,6 @@ def gebrd_2stage(A, d, e, nb):
 
 
 @kernel
-def safe_scaling(A):
-    """Power of two ``k`` such that ``A 2^-k`` has its largest entry in [0.5, 1), or 0
-    when that entry already lies in xGESDD's safe range [SMLNUM, BIGNUM] (or is 0).
-
-    SMLNUM = sqrt(safmin) / eps and BIGNUM = 1 / SMLNUM, as xGESDD computes them:
-    inside that range no square or product in the reduction over- or underflows.
-    Outside it (entries near 1e-310 or 1e300) the reduction would round on the
-    subnormal grid or overflow; scaling by a power of two is exact.
-    """
-    amax = 0.0
-    for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            amax = max(amax, abs(float(A[i, j])))
-    finfo = np.finfo(A.dtype)
-    smlnum = math.sqrt(float(finfo.tiny)) / float(finfo.eps)
-    if amax == 0.0 or (smlnum <= amax <= 1.0 / smlnum) or not math.isfinite(amax):
-        return 0
-    return math.frexp(amax)[1]
-
-
-@kernel
 def svd_values_2stage(A, nb=BAND_WIDTH, qr_first_ratio=QR_FIRST, leaf_size=LEAF_SIZE,
                       max_iter=SECULAR_MAXITER):
     """Singular values of ``A`` (``m >= n >= 1``, finite, overwritten) by the
@@ -344,9 +322,7 @@ def svd_values_2stage(A, nb=BAND_WIDTH, qr_first_ratio=QR_FIRST, leaf_size=LEAF_
     # 0. entries far from 1 scaled by a power of two (exact; undone in 4.)
     k = safe_scaling(A)
     if k != 0:
-        for i in range(m):
-            for j in range(n):
-                A[i, j] = math.ldexp(float(A[i, j]), -k)
+        scale_by_pow2(A, -k)
     # 1.
     if m >= qr_first_ratio * n:
         W, _ = qr_factor_r(A)
@@ -364,6 +340,5 @@ def svd_values_2stage(A, nb=BAND_WIDTH, qr_first_ratio=QR_FIRST, leaf_size=LEAF_
     info = bdsdc_rows(d, e, empty, empty, False, leaf_size, max_iter, BDSQR_MAXITR)
     # 4.
     if k != 0:
-        for i in range(n):
-            d[i] = math.ldexp(float(d[i]), k)
+        scale_by_pow2(d, k)
     return d, info
