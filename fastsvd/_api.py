@@ -61,17 +61,26 @@ def _resolve_method(method, lapack_driver, accuracy):
     return method
 
 
-def _check_memory(shape, dtype, compute_uv, full_matrices):
+def _check_memory(a, dtype, compute_uv, full_matrices):
+    """Raise ``MemoryError`` before allocating if the results and workspaces cannot fit.
+
+    Counts the outputs of every slice, a converted or contiguous copy of the whole
+    input when one is needed (another dtype, or a strided or broadcast view), and
+    one slice's working copy, reduced matrix and panels.
+    """
+    shape = a.shape
     m, n = shape[-2], shape[-1]
-    count = int(np.prod(shape[:-2], dtype=np.int64)) if len(shape) > 2 else 1
+    count = _prod(shape[:-2])
     k = min(m, n)
     item = np.dtype(dtype).itemsize
-    work = m * n + k * k + 4 * max(m, n) * 64        # working copy, R, panels
     if compute_uv:
         out = (m * m + n * n) if full_matrices else (m * k + k * n)
-        work += k * k                                 # rotated identity
+        out += k
     else:
         out = k
+    work = m * n + 2 * k * k + 4 * max(m, n) * 64     # working copy, R, rotated identity, panels
+    if a.dtype != dtype or not a.flags.c_contiguous:
+        work += count * m * n                          # the converted / contiguous input
     nbytes = (count * out + work) * item
     check_fits(nbytes, f"svd of {count} x {m} x {n} {np.dtype(dtype)} "
                f"(compute_uv={compute_uv}, full_matrices={full_matrices})",
@@ -79,21 +88,45 @@ def _check_memory(shape, dtype, compute_uv, full_matrices):
                "singular triplets.")
 
 
-def _svd_2d(a, compute_uv, full_matrices, plan, overwrite):
-    """SVD of one non-empty matrix, with the fallback chain.  Returns (U, s, Vh, tried)."""
+def _prod(dims):
+    out = 1
+    for x in dims:
+        out *= int(x)
+    return out
+
+
+def _svd_2d(a, compute_uv, full_matrices, plan, overwrite, source=None):
+    """SVD of one non-empty matrix, with the fallback chain.  Returns (U, s, Vh, tried).
+
+    With ``overwrite`` the first method may use ``a``'s memory as workspace.  A
+    fallback then needs the matrix again: it is taken from ``source`` (the
+    caller's array, when ``a`` is a converted copy of it); if ``a`` was the
+    caller's own array there is nothing left to decompose, and the error says so
+    instead of decomposing the first method's leftovers.
+    """
     m, n = a.shape
     wide = m < n
     order = [plan.method] + list(plan.fallbacks)
     tried = []
+    consumed = False
     for method in order:
         tried.append(method)
         A = a.T if wide else a
         # the kernels overwrite their input: copy unless the caller said not to bother
-        if not (overwrite and len(tried) == 1 and A.flags.c_contiguous and A.flags.writeable):
+        if overwrite and not consumed and A.flags.c_contiguous and A.flags.writeable:
+            consumed = True
+        else:
             A = np.array(A, order="C", copy=True)
         U, s, Vt, info = _dispatch.driver(method)(A, compute_uv, full_matrices)
         if info == 0:
             break
+        if consumed:
+            if source is None:
+                raise NoConvergenceError(
+                    f"SVD did not converge ({method}), and the input was used as workspace "
+                    "(overwrite_a=True), so the fallback methods could not run on it; call "
+                    "again with overwrite_a=False")
+            a = np.asarray(source, dtype=a.dtype)
         if not np.isfinite(a).all():
             # only reachable with check_finite=False: no other method can do better
             raise NonFiniteError("SVD did not converge: the input contains NaN or Inf")
@@ -138,21 +171,27 @@ def _svd_stack_batched(a, compute_uv, full_matrices):
             status.reshape(batch))
 
 
-def _svd_stack_loop(a, compute_uv, full_matrices, plan, overwrite, on_failure):
-    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+def _stack_outputs(batch, m, n, dtype, compute_uv, full_matrices):
     k = min(m, n)
-    dtype = a.dtype
     ucols, vrows = (m, n) if full_matrices else (k, k)
     S = np.empty(batch + (k,), dtype)
     U = np.empty(batch + (m, ucols), dtype) if compute_uv else None
     Vh = np.empty(batch + (vrows, n), dtype) if compute_uv else None
-    status = np.zeros(batch, np.int64)
+    return U, S, Vh
+
+
+def _svd_slices(a, indices, out, status, compute_uv, full_matrices, plan, overwrite,
+                on_failure, source):
+    """Decompose the slices ``a[idx]`` for ``idx`` in ``indices`` one by one, each with
+    the whole fallback chain, into ``out = (U, S, Vh)``.  Returns the methods tried."""
+    U, S, Vh = out
     tried_all = set()
-    for idx in np.ndindex(*batch):
+    for idx in indices:
         try:
             if on_failure == "nan":
                 _check_finite(a[idx], f"slice {idx}")
-            u, s, vh, tried = _svd_2d(a[idx], compute_uv, full_matrices, plan, overwrite)
+            u, s, vh, tried = _svd_2d(a[idx], compute_uv, full_matrices, plan, overwrite,
+                                      None if source is None else source[idx])
         except LinAlgError as exc:
             if on_failure == "raise":
                 raise
@@ -162,12 +201,46 @@ def _svd_stack_loop(a, compute_uv, full_matrices, plan, overwrite, on_failure):
                 U[idx] = np.nan
                 Vh[idx] = np.nan
             continue
+        status[idx] = _OK
         S[idx] = s
         if compute_uv:
             U[idx] = u
             Vh[idx] = vh
         tried_all.update(tried)
-    return U, S, Vh, status, tuple(sorted(tried_all))
+    return tried_all
+
+
+def _svd_stack(a, compute_uv, full_matrices, plan, overwrite, on_failure, source, accuracy):
+    """SVD of every slice of a stack.  Returns (U, S, Vh, status, tried).
+
+    The batched kernel takes all slices at once and flags those it could not
+    finish; each flagged slice is then decomposed alone with the 2-D chain
+    (dc -> qr -> jacobi), so a slice fails only when every method failed on it.
+    """
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    if plan.method == "batched":
+        U, S, Vh, status = _svd_stack_batched(a, compute_uv, full_matrices)
+        tried = {"batched"}
+        flagged = [tuple(int(i) for i in idx) for idx in np.argwhere(status == _NOT_CONVERGED)]
+        if flagged:
+            # the batched kernel left its input intact: the slices are still there
+            slice_plan = _dispatch.choose_dense((m, n), a.dtype, compute_uv=compute_uv,
+                                                full_matrices=full_matrices, accuracy=accuracy)
+            tried |= _svd_slices(a, flagged, (U, S, Vh), status, compute_uv, full_matrices,
+                                 slice_plan, False, "nan", None)
+        if on_failure == "raise" and status.any():
+            bad = tuple(int(i) for i in np.argwhere(status)[0])
+            if (status == _NOT_FINITE).any():
+                raise NonFiniteError(f"slice {bad} of the stack contains NaN or Inf")
+            raise NoConvergenceError(f"SVD of slice {bad} of the stack did not converge "
+                                     f"(tried {', '.join(sorted(tried))}; pass "
+                                     "on_failure='nan' to keep the other slices)")
+        return U, S, Vh, status, tuple(sorted(tried))
+    out = _stack_outputs(batch, m, n, a.dtype, compute_uv, full_matrices)
+    status = np.zeros(batch, np.int64)
+    tried = _svd_slices(a, np.ndindex(*batch), out, status, compute_uv, full_matrices, plan,
+                        overwrite, on_failure, source)
+    return (*out, status, tuple(sorted(tried)))
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto",
@@ -256,33 +329,23 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     plan = _dispatch.choose_dense(shape, dtype, compute_uv=compute_uv,
                                   full_matrices=full_matrices, method=method,
                                   accuracy=accuracy)
+    _check_memory(a, dtype, compute_uv, full_matrices)
     if a.size == 0:
         result = _empty_result(shape, dtype, compute_uv, full_matrices)
         info = SVDInfo("none", (), plan, 0)
         return (result, info) if return_info else result
-    _check_memory(shape, dtype, compute_uv, full_matrices)
+    source = None
     if a.dtype != dtype:
+        source = a  # the caller's data stays intact for a fallback
         a = a.astype(dtype)
         overwrite_a = True  # our own copy
-    batch, (m, n) = shape[:-2], shape[-2:]
-    if not batch:
-        U, s, Vh, tried = _svd_2d(a, compute_uv, full_matrices, plan, overwrite_a)
-        info = SVDInfo(tried[-1], tried, plan, 0)
-        result = SVDResult(U, s, Vh) if compute_uv else s
-        return (result, info) if return_info else result
-    if plan.method == "batched":
-        U, S, Vh, status = _svd_stack_batched(a, compute_uv, full_matrices)
-        tried = ("batched",)
-        if on_failure == "raise" and status.any():
-            bad = tuple(int(i) for i in np.argwhere(status)[0])
-            if (status == _NOT_FINITE).any():
-                raise NonFiniteError(f"slice {bad} of the stack contains NaN or Inf")
-            raise NoConvergenceError(f"SVD of slice {bad} of the stack did not converge "
-                                     "(pass on_failure='nan' to keep the other slices)")
+    if a.ndim == 2:
+        U, S, Vh, tried = _svd_2d(a, compute_uv, full_matrices, plan, overwrite_a, source)
+        status = 0
     else:
-        U, S, Vh, status, tried = _svd_stack_loop(a, compute_uv, full_matrices, plan,
-                                                  overwrite_a, on_failure)
-    info = SVDInfo(plan.method, tried, plan, status)
+        U, S, Vh, status, tried = _svd_stack(a, compute_uv, full_matrices, plan, overwrite_a,
+                                             on_failure, source, accuracy)
+    info = SVDInfo(tried[-1] if a.ndim == 2 else plan.method, tried, plan, status)
     result = SVDResult(U, S, Vh) if compute_uv else S
     return (result, info) if return_info else result
 
@@ -301,6 +364,18 @@ def svdvals(a, overwrite_a=False, check_finite=True):
                check_finite=check_finite)
 
 
+def _as_shape(shape):
+    """A shape tuple given to :func:`plan`, checked as an array of that shape would be."""
+    if not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in shape):
+        raise TypeError(f"a shape must be a tuple of integers, got {shape!r}")
+    if any(x < 0 for x in shape):
+        raise ValueError(f"negative dimensions are not allowed, got shape {shape!r}")
+    if len(shape) < 2:
+        raise LinAlgError(f"{len(shape)}-dimensional shape given. Array must be at least "
+                          "two-dimensional")
+    return tuple(int(x) for x in shape)
+
+
 def plan(a, *, compute_uv=True, full_matrices=True, method="auto", accuracy="backward"):
     """The :class:`~fastsvd._dispatch.Plan` that :func:`svd` would follow for ``a``.
 
@@ -309,7 +384,7 @@ def plan(a, *, compute_uv=True, full_matrices=True, method="auto", accuracy="bac
     """
     method = _resolve_method(method, None, accuracy)
     if isinstance(a, tuple):
-        shape, dtype = a, np.dtype(np.float64)
+        shape, dtype = _as_shape(a), np.dtype(np.float64)
     else:
         a = as_matrix_stack(a)
         shape, dtype = a.shape, working_dtype(a.dtype)

@@ -33,6 +33,10 @@ def working_dtype(dtype):
 
 def as_matrix_stack(a):
     """``np.asarray(a)`` with at least two dimensions (numpy's LinAlgError otherwise)."""
+    if type(a).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"fastsvd.svd needs a dense array, got {type(a).__name__}: use "
+                        "fastsvd.svds(A, k) for a few singular triplets of a sparse matrix or "
+                        "LinearOperator, or pass A.toarray() for all of them")
     a = np.asarray(a)
     if a.ndim < 2:
         raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least "
