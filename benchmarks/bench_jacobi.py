@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from fastsvd.kernels.batched import svd_batched
-from fastsvd.kernels.jacobi import svd_jacobi
+from fastsvd.kernels.gejsv import svd_jacobi
 
 IMPLS = ["fastsvd", "numpy"]
 STACKS = {"100000x3x3": (100000, 3, 3), "20000x8x8": (20000, 8, 8), "2000x32x32": (2000, 32, 32)}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 DENSE_DRIVERS = {
     "qr": ("fastsvd.kernels.gesvd", "svd_qr"),
     "dc": ("fastsvd.kernels.gesdd", "svd_gesdd"),
-    "jacobi": ("fastsvd.kernels.jacobi", "svd_jacobi"),
+    "jacobi": ("fastsvd.kernels.gejsv", "svd_jacobi"),
 }
 #: What each method is, in one line, for plan() and the docs.
 DESCRIPTIONS = {
@@ -52,7 +52,7 @@ DC_VALUES_MIN_ORDER = 200
 TWO_STAGE_MIN_ORDER = 300
 #: Jacobi from this order first takes the SVD of ``R^T`` by divide and conquer
 #: and polishes ``R^T V0`` (the same constant as
-#: ``fastsvd.kernels.jacobi.DC_PRECONDITION_MIN``; 500 x 500: 2-3 sweeps instead of ~10)
+#: ``fastsvd.kernels.gejsv.DC_PRECONDITION_MIN``; 500 x 500: 2-3 sweeps instead of ~10)
 JACOBI_DC_MIN_ORDER = 48
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fastsvd.kernels.batched import NOT_CONVERGED, NOT_FINITE, svd_2x2, svd_batched
-from fastsvd.kernels.jacobi import svd_jacobi
+from fastsvd.kernels.gejsv import svd_jacobi
 from tests.checks import assert_svd, reference_singular_values, relative_errors
 
 EPS = np.finfo(np.float64).eps

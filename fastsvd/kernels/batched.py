@@ -2,7 +2,7 @@
 
 Each slice of a C-contiguous ``(b, m, n)`` stack is decomposed independently:
 ``2 x 2`` slices by the closed form (one rotation to triangularize, then
-xLASV2), the others by one-sided Jacobi (:func:`fastsvd.kernels.jacobi.gesvj_work`)
+xLASV2), the others by one-sided Jacobi (:func:`fastsvd.kernels.gesvj.gesvj_work`)
 on the columns of ``A`` (or of ``A^T`` when ``m < n``, whose columns are the
 contiguous rows of ``A``).  Small matrices need no QR preconditioner to be
 fast, and one-sided Jacobi alone is already accurate for column-graded input.
@@ -27,7 +27,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
 from .._jit import kernel, parallel_kernel
-from .jacobi import (MAX_SWEEPS, _safe_range, _scale_factors, _scaled, complete_rows,
+from .gesvj import (MAX_SWEEPS, _safe_range, _scale_factors, _scaled, complete_rows,
                      gesvj_work, power_of_two_scale, row_norm)
 from .small import lartg, lasv2
 

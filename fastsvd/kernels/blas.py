@@ -16,8 +16,10 @@ BLAS, the ``n x m`` matrix ``A^T`` with leading dimension ``A.strides[0]``;
 """
 import llvmlite.binding as _llvm
 import numpy as np
+from llvmlite import ir
 from numba import types
-from numba.extending import get_cython_function_address
+from numba.core import cgutils
+from numba.extending import get_cython_function_address, intrinsic
 
 from .._jit import kernel
 
@@ -167,3 +169,42 @@ def syrk_upper(alpha, A, beta, C):
         _ssyrk(flags[0:].ctypes, flags[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes,
                scal[0:].ctypes, A.ctypes, ints[2:].ctypes, scal[1:].ctypes, C.ctypes,
                ints[3:].ctypes)
+
+
+# BLAS xDOT of scipy's OpenBLAS, registered by name so that kernels calling it stay cachable
+_llvm.add_symbol("fastsvd_ddot", get_cython_function_address("scipy.linalg.cython_blas", "ddot"))
+
+
+@intrinsic
+def ddot_at(typingctx, n, x, y):
+    """BLAS ``ddot(n, x, 1, y, 1)`` on raw addresses ``x, y`` of float64 data.
+
+    ``np.dot`` inside a kernel spends as long on checks and view handling as
+    on the product itself at length 500; this calls BLAS with ``n`` and the
+    unit increments in stack slots of the caller.
+    """
+    sig = types.float64(types.intp, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        nv, px, py = args
+        i32 = ir.IntType(32)
+        dp = ir.DoubleType().as_pointer()
+        pn = cgutils.alloca_once(builder, i32)
+        builder.store(builder.trunc(nv, i32), pn)
+        pone = cgutils.alloca_once(builder, i32)
+        builder.store(ir.Constant(i32, 1), pone)
+        fnty = ir.FunctionType(ir.DoubleType(), [i32.as_pointer(), dp, i32.as_pointer(), dp,
+                                                 i32.as_pointer()])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "fastsvd_ddot")
+        xp = builder.inttoptr(px, dp)
+        yp = builder.inttoptr(py, dp)
+        return builder.call(fn, [pn, xp, pone, yp, pone])
+    return sig, codegen
+
+
+
+@kernel
+def blas_dot(x, y):
+    """BLAS xDOT on contiguous 1-D views (kept out of line: its checks would
+    otherwise stop the short loop below from being inlined)."""
+    return float(np.dot(x, y))
