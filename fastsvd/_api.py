@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _dispatch
 from ._errors import LinAlgError, NoConvergenceError, NonFiniteError
+from .kernels.numerics import NO_CONVERGENCE, NOT_FINITE, SUCCESS
 from ._validate import as_matrix_stack, check_finite as _check_finite, check_fits, working_dtype
 
 
@@ -33,8 +34,8 @@ class SVDInfo(NamedTuple):
 
 _METHODS = ("auto", "qr", "dc", "jacobi")
 _ON_FAILURE = ("raise", "nan")
-#: per-slice status codes (the batched kernel's)
-_OK, _NOT_CONVERGED, _NOT_FINITE = 0, 1, 2
+#: per-slice status codes: the kernels' own (kernels/numerics.py)
+_OK, _NOT_CONVERGED, _NOT_FINITE = SUCCESS, NO_CONVERGENCE, NOT_FINITE
 _ACCURACY = ("backward", "relative")
 
 

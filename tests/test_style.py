@@ -77,3 +77,35 @@ def test_kernel_caches_are_stamped_by_the_whole_package(tmp_path):
     bidiag = copy / "kernels" / "bidiag.py"
     bidiag.write_text(bidiag.read_text() + "\n")
     assert _jit._package_stamp(copy) != _jit.PACKAGE_STAMP
+
+
+def _imported_modules(path):
+    """Absolute names of the fastsvd modules ``path`` imports at module level."""
+    pkg = "fastsvd" if path.parent == PKG else "fastsvd.kernels"
+    out = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg.rsplit(".", node.level - 1)[0] if node.level > 1 else pkg
+                mod = f"{base}.{node.module}" if node.module else base
+                out.add(mod)
+                out.update(f"{mod}.{a.name}" for a in node.names)
+            elif node.module and node.module.startswith("fastsvd"):
+                out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("fastsvd"))
+    return out
+
+
+def test_layering_kernels_import_no_api_and_the_dispatcher_no_kernel():
+    """Data flows down (DESIGN.md): a kernel never imports the API layer (it returns a
+    status; the API raises), and the dispatcher stays pure Python at import time (it
+    loads a driver only when asked for it), so ``plan()`` costs no compilation."""
+    api = {"fastsvd._api", "fastsvd.truncated", "fastsvd.derived", "fastsvd._numba_api",
+           "fastsvd._validate", "fastsvd._errors", "fastsvd._dispatch"}
+    offenders = []
+    for p in sorted((PKG / "kernels").glob("*.py")):
+        offenders += [f"{p.name} imports {m}" for m in _imported_modules(p) & api]
+    dispatch = _imported_modules(PKG / "_dispatch.py")
+    offenders += [f"_dispatch.py imports {m}" for m in dispatch if m.startswith("fastsvd.kernels")]
+    assert not offenders, offenders

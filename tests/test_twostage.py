@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import fastsvd
+from fastsvd.kernels.numerics import NOT_FINITE
 from fastsvd.kernels.twostage import (band_storage, band_to_bidiagonal, dense_to_band,
                                       gebrd_2stage, svd_values_2stage)
 
@@ -159,5 +160,5 @@ def test_non_finite_input_gives_nan_and_status(bad):
     A = np.ones((6, 5))
     A[2, 3] = bad
     s, info = svd_values_2stage(A, 2, 1.6)
-    assert info == 3
+    assert info == NOT_FINITE
     assert np.all(np.isnan(s))

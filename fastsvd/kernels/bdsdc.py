@@ -22,6 +22,7 @@ import numpy as np
 from numba.np.ufunc.parallel import _launch_threads
 
 from .._jit import kernel
+from .numerics import NO_CONVERGENCE
 from .bdsqr import bdsqr
 from .blas import gemm
 from .secular import arrow_vector, lowner_z, secular_root
@@ -40,22 +41,6 @@ LEAF_SIZE = 25
 SECULAR_MAXITER = 64
 #: bdsqr's own cap (its inner steps are limited to ``maxitr * n^2``), LAPACK's MAXITR
 BDSQR_MAXITR = 6
-
-
-#: status of a non-finite bidiagonal (the API reports NaN/Inf input for it)
-NOT_FINITE = 3
-
-
-@kernel
-def bidiagonal_is_finite(d, e):
-    """True if every entry of the bidiagonal ``(d, e)`` is finite."""
-    for i in range(d.size):
-        if not np.isfinite(d[i]):
-            return False
-    for i in range(e.size):
-        if not np.isfinite(e[i]):
-            return False
-    return True
 
 
 @kernel
@@ -436,7 +421,7 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
         orig[j] = o
         taus[j] = t
         if st != 0:
-            info = 1
+            info = NO_CONVERGENCE
     zhat = np.empty(K)
     lowner_z(dk, zk, K, orig, taus, zhat)
     # 6 (order). values descending: roots ascending, deflated poles ascending
@@ -615,7 +600,7 @@ def bdsdc_rows(d, e, Ut, Vt, compute_vectors, leaf_size, max_iter, leaf_maxitr):
                 st = solve_leaf(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx],
                                 compute_vectors, leaf_maxitr)
                 if st != 0:
-                    info = 2
+                    info = NO_CONVERGENCE
         else:
             st = merge_node(d, e, U, Vt, VF, VL, start[idx], rows[idx], sq[idx], cut[idx],
                             compute_vectors, eps, max_iter)

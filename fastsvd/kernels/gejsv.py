@@ -21,6 +21,7 @@ import numpy as np
 
 from .._jit import kernel
 from .gesdd import svd_dc_right
+from .numerics import NOT_FINITE
 from .gesvj import (MAX_SWEEPS, _safe_range, _scale_factors, _scaled, complete_rows, gesvj,
                     gesvj_screened, power_of_two_scale, row_norm)
 from .qrcp import apply_q, gelqp
@@ -39,8 +40,6 @@ DC_PRECONDITION_MIN = 48
 #: huge where the fast SVD got the small entries of ``V0`` only to ``eps``
 #: absolute (about 1-3 on graded input, 20-130 on Gaussian n = 64..500).
 CERTIFICATE_MAX = 64.0
-#: status for NaN or Inf in the input (s, U, V come back NaN)
-NOT_FINITE = 2
 
 
 

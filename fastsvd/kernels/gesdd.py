@@ -17,10 +17,9 @@ reflectors in the same way (xBDSDC with COMPQ = 'I', then xORMBR).
 import numpy as np
 
 from .._jit import kernel
-from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
-                    bidiagonal_is_finite)
+from .bdsdc import BDSQR_MAXITR, LEAF_SIZE, SECULAR_MAXITER, bdsdc_rows
 from .bidiag import apply_pt_right
-from .numerics import scale_by_pow2
+from .numerics import NOT_FINITE, bidiagonal_is_finite, scale_by_pow2
 from .gesvd import QR_FIRST, back_transform, reduce_to_bidiagonal
 from .twostage import BAND_WIDTH, svd_values_2stage
 
@@ -40,9 +39,9 @@ def svd_dc(A, compute_uv, full_matrices, qr_first_ratio=QR_FIRST, leaf_size=LEAF
     Returns ``(U, s, Vt, info)`` as the method-driver contract says: ``U`` is
     ``m x n`` (``m x m`` with ``full_matrices``), ``s`` descending and
     non-negative, ``Vt`` ``n x n``; empty ``U`` and ``Vt`` without
-    ``compute_uv``.  ``info > 0``: the bidiagonal solver failed (1: a secular
-    root, 2: a leaf's QR iteration did not converge, 3: the bidiagonal is not
-    finite, e.g. NaN or Inf in ``A``; then ``s`` is NaN).  This kernel reduces in
+    ``compute_uv``.  ``info`` is a :mod:`~fastsvd.kernels.numerics` status: NO_CONVERGENCE when a
+    secular root or a leaf's QR iteration failed, NOT_FINITE when the bidiagonal is
+    not (NaN or Inf in ``A``; then ``s`` is NaN).  This kernel reduces in
     one stage; :func:`svd_gesdd`, the driver the API calls, sends large
     values-only problems to the two-stage reduction instead.
     """

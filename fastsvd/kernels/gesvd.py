@@ -20,7 +20,8 @@ import numpy as np
 from .._jit import kernel
 from .bdsqr import bdsqr
 from .bidiag import apply_pt_right, apply_q_brd, gebrd
-from .numerics import safe_scaling, scale_by_pow2
+from .numerics import (NO_CONVERGENCE, NOT_FINITE, SUCCESS, bidiagonal_is_finite, safe_scaling,
+                       scale_by_pow2)
 from .qr import apply_q, qr_factor_r
 
 #: QR first when m >= 1.6 n: the flop counts of (QR + bidiagonalization of R)
@@ -81,24 +82,34 @@ def back_transform(A, W, tau_qr, tauq, taup, Ut, Vt, qr_first, full_matrices):
 
 
 @kernel
+def _status(unconverged, finite):
+    """xBDSQR's count of unconverged entries as a driver status."""
+    if not finite:
+        return NOT_FINITE
+    return NO_CONVERGENCE if unconverged > 0 else SUCCESS
+
+
+@kernel
 def svd_qr(A, compute_uv, full_matrices):
     """SVD of ``A`` (``m >= n >= 1``, finite, overwritten) by bidiagonal QR.
 
     Returns ``(U, s, Vt, info)`` as the method-driver contract says: ``U`` is
     ``m x n`` (``m x m`` with ``full_matrices``), ``s`` descending and
     non-negative, ``Vt`` ``n x n``; empty ``U`` and ``Vt`` without
-    ``compute_uv``.  ``info > 0``: the bidiagonal QR did not converge.
+    ``compute_uv``.  ``info``: SUCCESS, NO_CONVERGENCE (the bidiagonal QR hit its
+    cap) or NOT_FINITE (NaN or Inf in ``A`` reached the bidiagonal).
     """
     m, n = A.shape
     qr_first = m >= QR_FIRST * n
     W, tau_qr, d, e, tauq, taup, k = reduce_to_bidiagonal(A, qr_first)
+    finite = bidiagonal_is_finite(d, e)
     if not compute_uv:
         info = bdsqr(d, e, np.empty((n, 0), A.dtype), np.empty((n, 0), A.dtype))
         scale_by_pow2(d, k)
-        return np.empty((0, 0), A.dtype), d, np.empty((0, 0), A.dtype), info
+        return np.empty((0, 0), A.dtype), d, np.empty((0, 0), A.dtype), _status(info, finite)
     Ut = np.eye(n, dtype=A.dtype)
     Vt = np.eye(n, dtype=A.dtype)
-    info = bdsqr(d, e, Ut, Vt)
+    info = _status(bdsqr(d, e, Ut, Vt), finite)
     scale_by_pow2(d, k)
     U = back_transform(A, W, tau_qr, tauq, taup, Ut, Vt, qr_first, full_matrices)
     return U, d, Vt, info

@@ -20,6 +20,13 @@ SSQ_HIGH = 2.0 ** 960
 
 wide = np.float64
 
+#: The status every kernel and driver returns (never an exception): the API
+#: layer turns NO_CONVERGENCE into the next method of the fallback chain and
+#: NOT_FINITE into NonFiniteError.
+SUCCESS = 0
+NO_CONVERGENCE = 1
+NOT_FINITE = 2
+
 
 @kernel
 def nrm2(x):
@@ -77,3 +84,15 @@ def scale_by_pow2(x, k):
     none unless the result leaves the normal range: xLASCL by a power of two)."""
     for idx in np.ndindex(x.shape):
         x[idx] = math.ldexp(wide(x[idx]), k)
+
+
+@kernel
+def bidiagonal_is_finite(d, e):
+    """True if every entry of the bidiagonal ``(d, e)`` is finite."""
+    for i in range(d.size):
+        if not np.isfinite(d[i]):
+            return False
+    for i in range(e.size):
+        if not np.isfinite(e[i]):
+            return False
+    return True

@@ -21,7 +21,6 @@ formula, Gu & Eisenstat sec. 3.2), so the vectors are orthogonal to working prec
 """
 import math
 
-import numpy as np
 
 from .._jit import kernel
 

@@ -39,11 +39,10 @@ values-only driver :func:`svd_values_2stage` needs.
 import numpy as np
 
 from .._jit import kernel
-from .bdsdc import (BDSQR_MAXITR, LEAF_SIZE, NOT_FINITE, SECULAR_MAXITER, bdsdc_rows,
-                    bidiagonal_is_finite)
+from .bdsdc import BDSQR_MAXITR, LEAF_SIZE, SECULAR_MAXITER, bdsdc_rows
 from .gesvd import QR_FIRST
 from .householder import larfb_left, larfb_right, larfg, larft
-from .numerics import safe_scaling, scale_by_pow2
+from .numerics import NOT_FINITE, bidiagonal_is_finite, safe_scaling, scale_by_pow2
 from .qr import column_reflectors, gelq2, geqrf, lq_reflectors, qr_factor_r
 
 #: band width ``nb`` of stage 1 (the panel width of both panels).  A wider band
@@ -308,8 +307,8 @@ def svd_values_2stage(A, nb=BAND_WIDTH, qr_first_ratio=QR_FIRST, leaf_size=LEAF_
     (xGESDD with JOBZ = 'N' on top of xGEBRD_2STAGE).
 
     Returns ``(s, info)``: ``s`` descending and non-negative; ``info`` as
-    :func:`~fastsvd.kernels.gesdd.svd_dc` (3: the bidiagonal is not finite,
-    then ``s`` is NaN).
+    :func:`~fastsvd.kernels.gesdd.svd_dc` (NOT_FINITE: the bidiagonal is not
+    finite, then ``s`` is NaN).
 
     0. Entries outside xGESDD's safe range: scale by a power of two (:func:`safe_scaling`).
     1. Tall ``A`` (``m >= qr_first_ratio n``): ``A = Q R`` (:func:`~fastsvd.kernels.qr.geqrf`),
