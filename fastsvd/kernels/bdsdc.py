@@ -236,29 +236,22 @@ def multiply_blocks(Q, nd, rowof, use, X, lo, hi, T):
 
 
 @kernel
-def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
-    """Merge the two solved children of a node (LAPACK xLASD1 = xLASD2 + xLASD3).
+def _merge_z(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors):
+    """Step 1 of :func:`merge_node`: ``z`` of the node, and its old vectors.
 
-    1. Form ``z`` from the last row of the left ``V`` and the first row of the right
-       ``V``; for ``sqre = 1`` rotate the two null columns together (the rotated-out
-       one is the parent's null vector).
-    2. Sort the poles (the children's singular values) ascending, ``d_0 = 0`` first.
-    3. Scale by the largest entry (xLASD1) and deflate (xLASD2): ``|z_p| <= tol``
-       makes ``d_p`` a singular value; ``d_p - d_q <= tol`` rotates ``z_q`` into
-       ``z_p`` (the same Givens rotation on the old left and right vectors).
-    4. Solve the secular equation for the ``K`` remaining poles, recompute ``z`` by
-       Lowner's formula and form the arrow's singular vectors.
-    5. New vectors: old vectors times the arrow's, two block products per side.
-    6. Write values descending, with their vectors, into the node's storage.
-
-    Returns 0, or 1 if a root did not converge within ``max_iter``.
+    ``z`` comes from the last row of the left ``V`` and the first row of the
+    right ``V`` (xLASD1); for ``sqre = 1`` the two null columns are rotated
+    together (the rotated-out one is the parent's null vector).  Returns
+    ``(zl, zr, z0, mixed0, UB, VB, fo, lo)``: the halves of ``z``, its first
+    entry after that rotation and whether it mixed the halves, the node's
+    vector blocks (rows are vectors) or, without vectors, its first and last
+    rows of ``V``.
     """
     nc = nr + sqre
     nc1 = k + 1
     nc2 = nc - nc1
     alpha = d[r0 + k]
     beta = e[r0 + k] if nc2 > 0 else 0.0
-    # 1. z, and the old vectors as blocks (rows are vectors)
     left = UT.shape[0] > 0
     if vectors:
         UB = UT[r0:r0 + nr, r0:r0 + nr]
@@ -266,16 +259,19 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
         if left:
             UB[k, :] = 0.0
             UB[k, k] = 1.0
+    else:
+        UB = UT[:0, :0]
+        VB = VT[:0, :0]
     zl = np.empty(nc1)
     zr = np.empty(nc2)
+    fo = np.zeros(0 if vectors else nc)
+    lo = np.zeros(0 if vectors else nc)
     if vectors:
         for j in range(nc1):
             zl[j] = alpha * VB[j, k]
         for j in range(nc2):
             zr[j] = beta * VB[nc1 + j, nc1]
     else:
-        fo = np.zeros(nc)
-        lo = np.zeros(nc)
         for j in range(nc1):
             zl[j] = alpha * VL[r0 + j]
             fo[j] = VF[r0 + j]
@@ -305,7 +301,20 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
             rotate_entries(lo, k, nc - 1, c, s)
         z0 = r
         mixed0 = s != 0.0
-    # 2. positions: pole value, z, old left vector (row) and old right vector
+    return zl, zr, z0, mixed0, UB, VB, fo, lo
+
+
+@kernel
+def _merge_positions(d, r0, nr, k, zl, zr, z0, mixed0):
+    """Step 2 of :func:`merge_node`: the poles sorted ascending, ``d_0 = 0`` first.
+
+    Returns, per position ``p``: the pole ``pd``, its ``z`` entry ``pz``, the row
+    ``prow`` of its old left and right vectors, and which halves (top: left
+    child, bottom: right child) of the left (``utop``, ``ubot``) and right
+    (``vtop``, ``vbot``) vectors may be non-zero, so the block products of step
+    5 skip the zero blocks.
+    """
+    nc1 = k + 1
     pd = np.empty(nr)
     pz = np.empty(nr)
     prow = np.empty(nr, np.int64)
@@ -339,27 +348,19 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
         ubot[p] = not top
         vtop[p] = top
         vbot[p] = not top
-    # the right vector of position p is VB row prow[p] too (except p = 0: row k)
-    # 3. scale and deflate
-    orgnrm = max(abs(alpha), abs(beta))
-    for p in range(nr):
-        orgnrm = max(orgnrm, pd[p])
-    if orgnrm == 0.0:
-        for p in range(nr):
-            d[r0 + p] = 0.0
-        if not vectors:
-            VF[r0:r0 + nc] = fo
-            VL[r0:r0 + nc] = lo
-        return 0
-    # scale by a power of two (exact) to largest entry in [0.5, 1) (xLASD1)
-    mant, expo = math.frexp(orgnrm)
-    ds = np.empty(nr)
-    zs = np.empty(nr)
-    for p in range(nr):
-        ds[p] = math.ldexp(pd[p], -expo)
-        zs[p] = math.ldexp(pz[p], -expo)
-    # tolerance of xLASD2: 8 eps times the largest entry
-    tol = 8.0 * eps * mant
+    return pd, pz, prow, utop, ubot, vtop, vbot
+
+
+@kernel
+def _merge_deflate(ds, zs, tol, prow, utop, ubot, vtop, vbot, UB, VB, fo, lo, vectors):
+    """Step 3 of :func:`merge_node` on the scaled poles and ``z`` (xLASD2).
+
+    ``|z_p| <= tol`` makes ``d_p`` a singular value; ``d_p - d_q <= tol`` rotates
+    ``z_q`` into ``z_p`` (the same Givens rotation on the old left and right
+    vectors, whose non-zero halves then merge).  Returns the deflation mask.
+    """
+    nr = ds.size
+    left = UB.shape[0] > 0
     if abs(zs[0]) <= tol:
         zs[0] = tol
     defl = np.zeros(nr, np.bool_)
@@ -395,37 +396,17 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
             vbot[p] = v2
             vbot[q] = v2
         q = p
-    K = 0
-    for p in range(nr):
-        if not defl[p]:
-            K += 1
-    nd = np.empty(K, np.int64)
-    dk = np.empty(K)
-    zk = np.empty(K)
-    i = 0
-    for p in range(nr):
-        if not defl[p]:
-            nd[i] = p
-            dk[i] = ds[p]
-            zk[i] = zs[p]
-            i += 1
-    # keep the smallest positive pole away from the pole at 0 (xLASD2's HLFTOL)
-    if K >= 2 and dk[1] < 0.5 * tol:
-        dk[1] = 0.5 * tol
-    # 4. secular equation and Lowner's z
-    orig = np.empty(K, np.int64)
-    taus = np.empty(K)
-    info = 0
-    for j in range(K):
-        o, t, st = secular_root(dk, zk, K, j, eps, max_iter)
-        orig[j] = o
-        taus[j] = t
-        if st != 0:
-            info = NO_CONVERGENCE
-    zhat = np.empty(K)
-    lowner_z(dk, zk, K, orig, taus, zhat)
-    # 6 (order). values descending: roots ascending, deflated poles ascending
-    slot_of = np.empty(nr, np.int64)  # >= 0: root j; < 0: deflated position -(p+1)
+    return defl
+
+
+@kernel
+def _merge_order(d, r0, pd, ds, dk, orig, taus, defl, expo):
+    """Step 6 (order) of :func:`merge_node`: the node's values descending into
+    ``d`` (roots ascending, deflated poles ascending, merged).  Returns
+    ``slot_of``: ``>= 0`` the root in that slot, ``< 0`` deflated position ``-(p+1)``."""
+    nr = pd.size
+    K = dk.size
+    slot_of = np.empty(nr, np.int64)
     nde = nr - K
     dpos = np.empty(nde, np.int64)
     i = 0
@@ -444,73 +425,173 @@ def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
             slot_of[slot] = -(dpos[jd] + 1)
             d[r0 + slot] = pd[dpos[jd]]
             jd -= 1
+    return slot_of
+
+
+@kernel
+def _merge_vectors(UB, VB, dk, zhat, orig, taus, nd, prow, utop, ubot, vtop, vbot, slot_of,
+                   nc1):
+    """Steps 5-6 of :func:`merge_node` with vectors: the arrow's singular vectors,
+    then the new vectors as old vectors times the arrow's (two block products per
+    side, zero halves skipped), written back by slot."""
+    K = dk.size
+    nr = slot_of.size
+    nc = VB.shape[0]
+    left = UB.shape[0] > 0
+    Qu = np.empty((K, K), VB.dtype)
+    Qv = np.empty((K, K), VB.dtype)
+    for j in range(K):
+        arrow_vector(dk, zhat, K, orig[j], taus[j], Qu[j], Qv[j])
+    # the products read the old vectors in place (they land in Tu, Tv); only
+    # the deflated rows, which move to new slots unchanged, are set aside
+    nde = nr - K
+    nu = nr if left else 0
+    Ud = np.empty((nde, nu), VB.dtype)
+    Vd = np.empty((nde, nc), VB.dtype)
+    i = 0
+    for slot in range(nr):
+        j = slot_of[slot]
+        if j < 0:
+            if left:
+                Ud[i, :] = UB[prow[-j - 1], :]
+            Vd[i, :] = VB[prow[-j - 1], :]
+            i += 1
+    Tu = np.empty((K, nu), VB.dtype)
+    Tv = np.empty((K, nc), VB.dtype)
+    if left:
+        multiply_blocks(Qu, nd, prow, utop, UB, 0, nc1, Tu)
+        if nr > nc1:
+            multiply_blocks(Qu, nd, prow, ubot, UB, nc1, nr, Tu)
+    multiply_blocks(Qv, nd, prow, vtop, VB, 0, nc1, Tv)
+    if nc > nc1:
+        multiply_blocks(Qv, nd, prow, vbot, VB, nc1, nc, Tv)
+    # write back (row nc - 1 of VB, the null vector for sqre = 1, stays)
+    i = 0
+    for slot in range(nr):
+        j = slot_of[slot]
+        if j >= 0:
+            if left:
+                UB[slot, :] = Tu[j, :]
+            VB[slot, :] = Tv[j, :]
+        else:
+            if left:
+                UB[slot, :] = Ud[i, :]
+            VB[slot, :] = Vd[i, :]
+            i += 1
+
+
+@kernel
+def _merge_first_last(VF, VL, r0, sqre, fo, lo, dk, zhat, orig, taus, nd, prow, slot_of):
+    """Steps 5-6 of :func:`merge_node` without vectors: only the first and last
+    rows of ``V`` (xLASD6's VF and VL), which the parent's ``z`` needs."""
+    K = dk.size
+    nr = slot_of.size
+    nc = fo.size
+    uw = np.empty(K)
+    vw = np.empty(K)
+    nf = np.empty(nc)
+    nl = np.empty(nc)
+    for slot in range(nr):
+        j = slot_of[slot]
+        if j >= 0:
+            arrow_vector(dk, zhat, K, orig[j], taus[j], uw, vw)
+            sf = 0.0
+            sl = 0.0
+            for i in range(K):
+                col = prow[nd[i]]
+                sf += fo[col] * vw[i]
+                sl += lo[col] * vw[i]
+            nf[slot] = sf
+            nl[slot] = sl
+        else:
+            p = -j - 1
+            nf[slot] = fo[prow[p]]
+            nl[slot] = lo[prow[p]]
+    if sqre == 1:
+        nf[nc - 1] = fo[nc - 1]
+        nl[nc - 1] = lo[nc - 1]
+    VF[r0:r0 + nc] = nf
+    VL[r0:r0 + nc] = nl
+
+
+@kernel
+def merge_node(d, e, UT, VT, VF, VL, r0, nr, sqre, k, vectors, eps, max_iter):
+    """Merge the two solved children of a node (LAPACK xLASD1 = xLASD2 + xLASD3).
+
+    1. Form ``z`` and take the old vectors (:func:`_merge_z`).
+    2. Sort the poles (the children's singular values) ascending, ``d_0 = 0``
+       first (:func:`_merge_positions`).
+    3. Scale by the largest entry (xLASD1) and deflate (:func:`_merge_deflate`).
+    4. Solve the secular equation for the ``K`` remaining poles and recompute ``z``
+       by Lowner's formula (Gu & Eisenstat 1995), so the vectors are orthogonal.
+    5. New vectors: old vectors times the arrow's (:func:`_merge_vectors`), or
+       only their first and last rows (:func:`_merge_first_last`).
+    6. Values descending with their vectors in the node's storage (:func:`_merge_order`).
+
+    Returns SUCCESS, or NO_CONVERGENCE if a root did not converge within ``max_iter``.
+    """
+    nc1 = k + 1
+    # 1.
+    zl, zr, z0, mixed0, UB, VB, fo, lo = _merge_z(d, e, UT, VT, VF, VL, r0, nr, sqre, k,
+                                                  vectors)
+    # 2.
+    pd, pz, prow, utop, ubot, vtop, vbot = _merge_positions(d, r0, nr, k, zl, zr, z0, mixed0)
+    # 3. scale by a power of two (exact) to largest entry in [0.5, 1) (xLASD1)
+    orgnrm = max(abs(d[r0 + k]), abs(e[r0 + k]) if sqre + nr - nc1 > 0 else 0.0)
+    for p in range(nr):
+        orgnrm = max(orgnrm, pd[p])
+    if orgnrm == 0.0:
+        for p in range(nr):
+            d[r0 + p] = 0.0
+        if not vectors:
+            VF[r0:r0 + nr + sqre] = fo
+            VL[r0:r0 + nr + sqre] = lo
+        return 0
+    mant, expo = math.frexp(orgnrm)
+    ds = np.empty(nr)
+    zs = np.empty(nr)
+    for p in range(nr):
+        ds[p] = math.ldexp(pd[p], -expo)
+        zs[p] = math.ldexp(pz[p], -expo)
+    # tolerance of xLASD2: 8 eps times the largest entry
+    tol = 8.0 * eps * mant
+    defl = _merge_deflate(ds, zs, tol, prow, utop, ubot, vtop, vbot, UB, VB, fo, lo, vectors)
+    K = 0
+    for p in range(nr):
+        if not defl[p]:
+            K += 1
+    nd = np.empty(K, np.int64)
+    dk = np.empty(K)
+    zk = np.empty(K)
+    i = 0
+    for p in range(nr):
+        if not defl[p]:
+            nd[i] = p
+            dk[i] = ds[p]
+            zk[i] = zs[p]
+            i += 1
+    # keep the smallest positive pole away from the pole at 0 (xLASD2's HLFTOL)
+    if K >= 2 and dk[1] < 0.5 * tol:
+        dk[1] = 0.5 * tol
+    # 4.
+    orig = np.empty(K, np.int64)
+    taus = np.empty(K)
+    info = 0
+    for j in range(K):
+        o, t, st = secular_root(dk, zk, K, j, eps, max_iter)
+        orig[j] = o
+        taus[j] = t
+        if st != 0:
+            info = NO_CONVERGENCE
+    zhat = np.empty(K)
+    lowner_z(dk, zk, K, orig, taus, zhat)
+    # 6 (order), then 5.
+    slot_of = _merge_order(d, r0, pd, ds, dk, orig, taus, defl, expo)
     if vectors:
-        # 5. arrow vectors (rows = roots) and block products
-        Qu = np.empty((K, K), UT.dtype)
-        Qv = np.empty((K, K), UT.dtype)
-        for j in range(K):
-            arrow_vector(dk, zhat, K, orig[j], taus[j], Qu[j], Qv[j])
-        # the products read the old vectors in place (they land in Tu, Tv); only
-        # the deflated rows, which move to new slots unchanged, are set aside
-        nu = nr if left else 0
-        Ud = np.empty((nde, nu), UT.dtype)
-        Vd = np.empty((nde, nc), UT.dtype)
-        i = 0
-        for slot in range(nr):
-            j = slot_of[slot]
-            if j < 0:
-                if left:
-                    Ud[i, :] = UB[prow[-j - 1], :]
-                Vd[i, :] = VB[prow[-j - 1], :]
-                i += 1
-        Tu = np.empty((K, nu), UT.dtype)
-        Tv = np.empty((K, nc), UT.dtype)
-        if left:
-            multiply_blocks(Qu, nd, prow, utop, UB, 0, nc1, Tu)
-            if nr > nc1:
-                multiply_blocks(Qu, nd, prow, ubot, UB, nc1, nr, Tu)
-        multiply_blocks(Qv, nd, prow, vtop, VB, 0, nc1, Tv)
-        if nc > nc1:
-            multiply_blocks(Qv, nd, prow, vbot, VB, nc1, nc, Tv)
-        # 6. write back (row nc - 1 of VB, the null vector for sqre = 1, stays)
-        i = 0
-        for slot in range(nr):
-            j = slot_of[slot]
-            if j >= 0:
-                if left:
-                    UB[slot, :] = Tu[j, :]
-                VB[slot, :] = Tv[j, :]
-            else:
-                if left:
-                    UB[slot, :] = Ud[i, :]
-                VB[slot, :] = Vd[i, :]
-                i += 1
+        _merge_vectors(UB, VB, dk, zhat, orig, taus, nd, prow, utop, ubot, vtop, vbot, slot_of,
+                       nc1)
     else:
-        uw = np.empty(K)
-        vw = np.empty(K)
-        nf = np.empty(nc)
-        nl = np.empty(nc)
-        for slot in range(nr):
-            j = slot_of[slot]
-            if j >= 0:
-                arrow_vector(dk, zhat, K, orig[j], taus[j], uw, vw)
-                sf = 0.0
-                sl = 0.0
-                for i in range(K):
-                    col = prow[nd[i]]
-                    sf += fo[col] * vw[i]
-                    sl += lo[col] * vw[i]
-                nf[slot] = sf
-                nl[slot] = sl
-            else:
-                p = -j - 1
-                nf[slot] = fo[prow[p]]
-                nl[slot] = lo[prow[p]]
-        if sqre == 1:
-            nf[nc - 1] = fo[nc - 1]
-            nl[nc - 1] = lo[nc - 1]
-        VF[r0:r0 + nc] = nf
-        VL[r0:r0 + nc] = nl
+        _merge_first_last(VF, VL, r0, sqre, fo, lo, dk, zhat, orig, taus, nd, prow, slot_of)
     return info
 
 
