@@ -143,8 +143,7 @@ def row_reflectors(A, j0, jb, Vt):
 def apply_q_brd(A, tauq, C):
     """``C <- Q C`` with the ``Q`` of :func:`gebrd` (xORMBR, 'Q', 'L', 'N').
 
-    Blocks of 64 reflectors: on 2000 x 2000 (2 threads) 0.34 s with 32,
-    0.30 s with 64, 0.32 s with 128.
+    Blocks of 64 reflectors, the fastest of 32, 64 and 128 (benchmarks/TUNING.md).
     """
     apply_q(A, tauq, C, False, 64)
 

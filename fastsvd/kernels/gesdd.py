@@ -25,9 +25,8 @@ from .twostage import BAND_WIDTH, svd_values_2stage
 
 #: values only from this order: the two-stage reduction (dense to band by level-3
 #: products, band to bidiagonal by bulge chasing) replaces the one-stage gebrd,
-#: whose matrix-vector half is memory bound.  Measured on one thread (CPU s,
-#: two-stage / one-stage svd_dc): 200^2 0.0075 / 0.0071, 400^2 0.023 / 0.030,
-#: 1000^2 0.215 / 0.45, 2000^2 1.10 / 3.30.
+#: whose matrix-vector half is memory bound; the two cross between 200 and 400
+#: (benchmarks/TUNING.md).
 TWO_STAGE_MIN = 300
 
 
@@ -103,9 +102,8 @@ def svd_gesdd(A, compute_uv, full_matrices, two_stage_min=TWO_STAGE_MIN):
     :func:`~fastsvd.kernels.twostage.svd_values_2stage` (same statuses),
     everything else to :func:`svd_dc`.  The choice is made here, in Python, so
     that compiling :func:`svd_dc` (the first SVD with vectors, or a call from a
-    user's ``@njit`` code) does not also compile the two-stage kernels: that
-    doubled the cold first call of a 50 x 30 SVD (66 s to 140 s) and took its
-    warm-cache load from 1.3 s to 2.4 s.
+    user's ``@njit`` code) does not also compile the two-stage kernels (that
+    doubled the cold first call).
     """
     n = A.shape[1]
     if not compute_uv and n >= two_stage_min:

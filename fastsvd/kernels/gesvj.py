@@ -271,12 +271,10 @@ def _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny, lo, hi, rotate_w,
     """Row ``i`` of a de Rijk sweep: pivot, then visit the pairs ``(order[i], order[j]), j > i``.
 
     The steps of :func:`_visit` and :func:`_rotate_pair` are written out in
-    the loop (same operations, same results): with one call per pair the
-    array arguments' reference counting and the calls cost ~15% of a sweep
-    (measured 2026-11-23, 500 x 500: 53-61 ms vs 45-46 ms per sweep).  A
-    rotation is applied to ``W`` when ``rotate_w``; when the records
-    ``rec_p, rec_q, rec_c, rec_s`` are not empty it is written there instead,
-    from position ``cnt`` (:func:`gesvj_pipelined`).
+    the loop (same operations, same results): one call per pair costs its
+    array arguments' reference counting, ~15% of a sweep.  A rotation is
+    applied to ``W`` when ``rotate_w``; when the records ``rec_p, rec_q, rec_c,
+    rec_s`` are not empty it is written there instead, from position ``cnt``.
 
     ``last_rot[c]`` (if not empty) is the last sweep that rotated column
     ``c``.  A pair neither of whose columns was rotated in this sweep or the

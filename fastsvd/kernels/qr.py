@@ -11,8 +11,8 @@ Row-major storage makes a column of ``A`` a strided vector, 4 KB between
 entries for ``n = 500``; a tall panel reduced in place touches a cache line per
 entry.  The panel is therefore copied transposed into a small contiguous
 buffer, reduced there (each column a contiguous row, as in LAPACK's
-column-major layout) and copied back: measured on 20000 x 500, this took the
-factorization from 1.27 s to 0.70 s of CPU time (scipy's dgeqrf: 0.72 s).
+column-major layout) and copied back, which halves the factorization's time
+on tall matrices (benchmarks/TUNING.md).
 """
 import numpy as np
 
@@ -23,8 +23,7 @@ from .householder import apply_reflector_left, apply_reflector_right, larfb_left
 QR_BLOCK = 32
 #: reflectors per block when applying Q (apply_q, orgqr): the application need
 #: not use the factorization's blocks, and wider blocks make the products less
-#: skinny.  Measured on 20000 x 500, Q applied to 500 columns, 2 threads:
-#: 0.49 s (32), 0.45 s (64), 0.36 s (96), 0.36 s (128), 0.38 s (192).
+#: skinny; 96-128 was fastest (benchmarks/TUNING.md).
 APPLY_BLOCK = 128
 
 

@@ -47,13 +47,8 @@ from .qr import column_reflectors, gelq2, geqrf, lq_reflectors, qr_factor_r
 
 #: band width ``nb`` of stage 1 (the panel width of both panels).  A wider band
 #: makes stage 1's products less skinny; stage 2 costs O(n^2 nb) and is serial.
-#: Measured on 2000 x 2000 float64, one thread, CPU seconds (median of 3, loaded
-#: machine, 2026-11-23), stage 1 / stage 2 / whole values-only SVD:
-#: nb 16: 1.22 / 0.23 / 1.29; 24: 0.92 / 0.17 / 1.25; 32: 0.88 / 0.21 / 1.10;
-#: 48: 0.73 / 0.26 / 1.31; 64: 0.77 / 0.41 / 1.18-1.28.  On two threads stage 1
-#: is shared by OpenBLAS and stage 2 is not, which favours the narrower bands;
-#: 32 is the best total on one thread, and LAPACK's IPARAM2STAGE picks KD = 32
-#: for real types on one thread (64 on 2-4 threads, where its stage 2 runs in
+#: 32 had the best total here (benchmarks/TUNING.md), and LAPACK's IPARAM2STAGE
+#: picks KD = 32 for real types on one thread (64 where its stage 2 runs in
 #: parallel; ours is serial).
 BAND_WIDTH = 32
 
