@@ -243,49 +243,19 @@ def bdsqr(d, e, Ut, Vt, maxitr=MAXITR, block=ROT_BLOCK, tolmul=TOLMUL):
     # [0.5, 1): entries near the underflow threshold would otherwise lose
     # relative accuracy in products like sin * d that fall below it, and
     # entries near overflow could overflow in the shift computation.
-    amax = 0.0
-    for i in range(n):
-        amax = max(amax, abs(d[i]))
-    for i in range(n - 1):
-        amax = max(amax, abs(e[i]))
-    finite = math.isfinite(amax)
-    for i in range(n):
-        finite = finite and math.isfinite(d[i])
-    for i in range(n - 1):
-        finite = finite and math.isfinite(e[i])
-    if not finite:
-        # NaN or Inf (the API checks unless told not to): no convergence test can
-        # pass, so say so at once instead of iterating to the cap
+    status, expo = _scale_bidiagonal(d, e)
+    if status == _HAS_NON_FINITE:
+        # NaN or Inf: no convergence test can pass, so say so at once
         d[:] = np.nan
         return n
-    if amax == 0.0:
+    if status == _ALL_ZERO:
         sort_descending(d, Ut, Vt)
         return 0
-    _, expo = math.frexp(amax)
-    # ldexp per entry: the factor 2**-expo itself may not be representable
-    for i in range(n):
-        d[i] = math.ldexp(d[i], -expo)
-    for i in range(n - 1):
-        e[i] = math.ldexp(e[i], -expo)
     finfo = np.finfo(d.dtype)
     eps = float(finfo.eps)
     unfl = float(finfo.tiny)
     tol = tolmul * eps
-    if n > 1:
-        # a lower bound on sigma_min over sqrt(n) sets the absolute threshold below
-        # which an entry is negligible for every singular value at once
-        smin_est = abs(d[0])
-        if smin_est != 0.0:
-            mu = smin_est
-            for i in range(1, n):
-                mu = abs(d[i]) * (mu / (mu + abs(e[i - 1])))
-                smin_est = min(smin_est, mu)
-                if smin_est == 0.0:
-                    break
-        smin_est /= math.sqrt(n)
-        thresh = max(tol * smin_est, maxitr * (n * (n * unfl)))
-    else:
-        thresh = 0.0
+    thresh = _negligible(d, e, tol, maxitr, unfl)
     # rotation buffers: the sweeps of about 8n inner steps between flushes
     cap = max(8 * n, 64) if want else 0
     rk = np.empty(cap + 2 * n, np.int64)
@@ -352,47 +322,12 @@ def bdsqr(d, e, Ut, Vt, maxitr=MAXITR, block=ROT_BLOCK, tolmul=TOLMUL):
             continue
         old_lo = lo
         old_hi = hi
-        # Step 5: the shift, or zero if it would be negligible anyway or would
-        # destroy the relative accuracy of the smallest singular value
-        smax = 0.0
-        for j in range(lo, hi + 1):
-            smax = max(smax, abs(d[j]))
-        for j in range(lo, hi):
-            smax = max(smax, abs(e[j]))
-        if n * tol * (smin / smax) <= max(eps, 0.01 * tol):
-            shift = 0.0
-        else:
-            if direction == 1:
-                sll = abs(d[lo])
-                shift, _ = las2(d[hi - 1], e[hi - 1], d[hi])
-            else:
-                sll = abs(d[hi])
-                shift, _ = las2(d[lo], e[lo], d[lo + 1])
-            if sll > 0.0 and (shift / sll) ** 2 < eps:
-                shift = 0.0
+        # Step 5: the shift
+        shift = _shift(d, e, lo, hi, direction, smin, n * tol, eps, tol)
         steps += hi - lo
-        # Step 6: one sweep.  Upward sweeps run downward on J B^T J.
-        if direction == 1:
-            if shift == 0.0:
-                nr, nl = chase_zero_shift(d, e, lo, hi, rk, rc, rs, nr, lk, lc, ls, nl, False, 0)
-            else:
-                nr, nl = chase_shifted(d, e, lo, hi, shift, rk, rc, rs, nr, lk, lc, ls, nl,
-                                       False, 0)
-            if abs(e[hi - 1]) <= thresh:
-                e[hi - 1] = 0.0
-        else:
-            p = hi - lo + 1
-            _reverse_block(d, e, lo, hi, rd, re)
-            # reversed index i stands for the rotation plane (hi - 1 - i, hi - i)
-            if shift == 0.0:
-                nr, nl = chase_zero_shift(rd, re, 0, p - 1, rk, rc, rs, nr, lk, lc, ls, nl,
-                                          True, hi - 1)
-            else:
-                nr, nl = chase_shifted(rd, re, 0, p - 1, shift, rk, rc, rs, nr, lk, lc, ls, nl,
-                                       True, hi - 1)
-            _unreverse_block(d, e, lo, hi, rd, re)
-            if abs(e[lo]) <= thresh:
-                e[lo] = 0.0
+        # Step 6: one sweep
+        nr, nl = _sweep(d, e, lo, hi, direction, shift, thresh, rk, rc, rs, nr, lk, lc, ls, nl,
+                        rd, re)
         if not want:
             # values only: the sweeps recorded their rotations, nobody needs them
             nr = 0
@@ -412,14 +347,114 @@ def bdsqr(d, e, Ut, Vt, maxitr=MAXITR, block=ROT_BLOCK, tolmul=TOLMUL):
     # into Vt) and sort them
     for i in range(n):
         d[i] = math.ldexp(d[i], expo)
-    for i in range(n):
         if d[i] < 0.0:
             d[i] = -d[i]
-            if want_v:
-                for j in range(Vt.shape[1]):
-                    Vt[i, j] = -Vt[i, j]
+            for j in range(Vt.shape[1]):
+                Vt[i, j] = -Vt[i, j]
     sort_descending(d, Ut, Vt)
     return info
+
+
+#: what :func:`_scale_bidiagonal` found besides a scalable bidiagonal
+_HAS_NON_FINITE = -1
+_ALL_ZERO = 1
+
+
+@kernel
+def _scale_bidiagonal(d, e):
+    """Scale ``(d, e)`` by ``2^-expo`` so the largest entry lies in [0.5, 1) (ldexp per
+    entry: the factor itself may not be representable).  Returns ``(0, expo)``, or
+    ``(_HAS_NON_FINITE, 0)`` / ``(_ALL_ZERO, 0)`` without scaling."""
+    n = d.size
+    amax = 0.0
+    finite = True
+    for i in range(n):
+        amax = max(amax, abs(d[i]))
+        finite = finite and math.isfinite(d[i])
+    for i in range(n - 1):
+        amax = max(amax, abs(e[i]))
+        finite = finite and math.isfinite(e[i])
+    if not finite:
+        return _HAS_NON_FINITE, 0
+    if amax == 0.0:
+        return _ALL_ZERO, 0
+    _, expo = math.frexp(amax)
+    for i in range(n):
+        d[i] = math.ldexp(d[i], -expo)
+    for i in range(n - 1):
+        e[i] = math.ldexp(e[i], -expo)
+    return 0, expo
+
+
+@kernel
+def _negligible(d, e, tol, maxitr, unfl):
+    """xBDSQR's absolute threshold below which an off-diagonal entry is negligible
+    for every singular value at once: ``tol`` times a lower bound on ``sigma_min``
+    over ``sqrt(n)`` (Demmel & Kahan 1990, sec. 5), or an underflow floor."""
+    n = d.size
+    if n <= 1:
+        return 0.0
+    smin_est = abs(d[0])
+    if smin_est != 0.0:
+        mu = smin_est
+        for i in range(1, n):
+            mu = abs(d[i]) * (mu / (mu + abs(e[i - 1])))
+            smin_est = min(smin_est, mu)
+            if smin_est == 0.0:
+                break
+    smin_est /= math.sqrt(n)
+    return max(tol * smin_est, maxitr * (n * (n * unfl)))
+
+
+@kernel
+def _shift(d, e, lo, hi, direction, smin, ntol, eps, tol):
+    """The shift of the next sweep on block ``lo..hi`` (xBDSQR): the smaller
+    singular value of the trailing (or, chasing upward, leading) 2 x 2, or zero
+    if it would be negligible anyway or would destroy the relative accuracy of
+    the smallest singular value."""
+    smax = 0.0
+    for j in range(lo, hi + 1):
+        smax = max(smax, abs(d[j]))
+    for j in range(lo, hi):
+        smax = max(smax, abs(e[j]))
+    if ntol * (smin / smax) <= max(eps, 0.01 * tol):
+        return 0.0
+    if direction == 1:
+        sll = abs(d[lo])
+        shift, _ = las2(d[hi - 1], e[hi - 1], d[hi])
+    else:
+        sll = abs(d[hi])
+        shift, _ = las2(d[lo], e[lo], d[lo + 1])
+    if sll > 0.0 and (shift / sll) ** 2 < eps:
+        return 0.0
+    return shift
+
+
+@kernel
+def _sweep(d, e, lo, hi, direction, shift, thresh, rk, rc, rs, nr, lk, lc, ls, nl, rd, re):
+    """One chase over block ``lo..hi``, recording its rotations; upward sweeps
+    (``direction == 2``) run downward on ``J B^T J``.  Returns the record counts."""
+    if direction == 1:
+        if shift == 0.0:
+            nr, nl = chase_zero_shift(d, e, lo, hi, rk, rc, rs, nr, lk, lc, ls, nl, False, 0)
+        else:
+            nr, nl = chase_shifted(d, e, lo, hi, shift, rk, rc, rs, nr, lk, lc, ls, nl,
+                                   False, 0)
+        if abs(e[hi - 1]) <= thresh:
+            e[hi - 1] = 0.0
+        return nr, nl
+    p = hi - lo + 1
+    _reverse_block(d, e, lo, hi, rd, re)
+    # reversed index i stands for the rotation plane (hi - 1 - i, hi - i)
+    if shift == 0.0:
+        nr, nl = chase_zero_shift(rd, re, 0, p - 1, rk, rc, rs, nr, lk, lc, ls, nl, True, hi - 1)
+    else:
+        nr, nl = chase_shifted(rd, re, 0, p - 1, shift, rk, rc, rs, nr, lk, lc, ls, nl,
+                               True, hi - 1)
+    _unreverse_block(d, e, lo, hi, rd, re)
+    if abs(e[lo]) <= thresh:
+        e[lo] = 0.0
+    return nr, nl
 
 
 @kernel
