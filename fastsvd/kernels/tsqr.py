@@ -37,9 +37,7 @@ stay in cache.
 import math
 
 import numpy as np
-from numba import prange
-
-from .._jit import kernel, parallel_kernel
+from .._jit import kernel
 from .blas import _dsyrk, _ld, _ssyrk, gemm
 from .gesdd import svd_dc
 from .qr import apply_q, geqrf
@@ -48,11 +46,13 @@ from .qr import apply_q, geqrf
 #: ``n^3/3`` flops against the ``m n^2`` of a pass, so only its level-3 shape matters.
 CHOLESKY_BLOCK = 32
 #: columns per block of the triangular solve ``X R^{-1}``: the diagonal blocks are
-#: solved row by row (``m n b / 2`` flops in loops), the rest is ``gemm``.
-TRSM_BLOCK = 16
-#: rows per chunk of the triangular solve: one chunk (``512 x n``) stays in the
-#: L2 cache through all its column blocks instead of streaming ``X`` once per block.
-TRSM_ROWS = 512
+#: solved in loops (``m n b / 2`` flops), the rest is ``gemm``.  Measured on
+#: 200000 x 100, one BLAS thread: 0.73 s (256 rows, 32), 0.81 s (1024, 16),
+#: 1.0 s (4096, 32), 1.6 s (all rows at once); xTRSM itself: 0.45 s.
+TRSM_BLOCK = 32
+#: rows per chunk of the triangular solve: a ``256 x n`` chunk stays in cache
+#: through all its column blocks instead of streaming ``X`` once per block.
+TRSM_ROWS = 256
 #: last pass of CholeskyQR only on a factor ``X`` with ``||X^T X - I||_F <= 1/2``,
 #: i.e. ``kappa(X)^2 <= 3``: the orthogonality bound of one pass grows with
 #: ``kappa(X)^2`` (Yamamoto et al. 2015, thm. 3.3), so this costs at most 3x the
@@ -193,47 +193,63 @@ def potrf_upper(G, nb=CHOLESKY_BLOCK):
 
 
 @kernel
-def _solve_diagonal_block(B, R, j0, j1):
-    """``B[:, j0:j1] <- B[:, j0:j1] R[j0:j1, j0:j1]^{-1}``, each row by forward substitution."""
-    for i in range(B.shape[0]):
-        row = B[i]
-        for k in range(j0, j1):
-            x = row[k] / R[k, k]
-            row[k] = x
-            if x != 0.0:
-                for c in range(k + 1, j1):
-                    row[c] -= x * R[k, c]
+def _solve_diagonal_block(B, R, j0, j1, T):
+    """``B[:, j0:j1] <- B[:, j0:j1] R[j0:j1, j0:j1]^{-1}`` by forward substitution.
+
+    The column strip is copied transposed into ``T`` (at least
+    ``(j1 - j0) x B.shape[0]``) so that each step is a contiguous update of
+    all rows at once, as in :func:`~fastsvd.kernels.qr.geqrf`'s panels.
+    """
+    rows = B.shape[0]
+    w = j1 - j0
+    for i in range(rows):
+        for c in range(w):
+            T[c, i] = B[i, j0 + c]
+    for k in range(w):
+        d = R[j0 + k, j0 + k]
+        for i in range(rows):
+            T[k, i] /= d
+        for c in range(k + 1, w):
+            f = R[j0 + k, j0 + c]
+            if f != 0.0:
+                for i in range(rows):
+                    T[c, i] -= f * T[k, i]
+    for i in range(rows):
+        for c in range(w):
+            B[i, j0 + c] = T[c, i]
 
 
 @kernel
-def trsm_right_upper(B, R, nb=TRSM_BLOCK):
+def trsm_right_upper(B, R, T, nb=TRSM_BLOCK):
     """``B <- B R^{-1}`` in place for upper triangular ``R`` (xTRSM, side 'R', 'U', 'N').
 
     Column blocks left to right: the block's right-hand side is updated by one
-    ``gemm`` with the solved columns, then its diagonal block is solved row by
-    row.  Row-wise backward stable: row ``x_i`` solves ``x_i (R + dR_i) = b_i``
-    with ``|dR_i| <= c n eps |R|`` (Higham, Accuracy and Stability, thm. 8.5).
+    ``gemm`` with the solved columns, then its diagonal block is solved
+    (:func:`_solve_diagonal_block`, workspace ``T`` of ``nb x B.shape[0]``).
+    Row-wise backward stable: row ``x_i`` solves ``x_i (R + dR_i) = b_i`` with
+    ``|dR_i| <= c n eps |R|`` (Higham, Accuracy and Stability, thm. 8.5).
     """
     n = R.shape[0]
     for j0 in range(0, n, nb):
         j1 = min(j0 + nb, n)
         if j0 > 0:
             gemm(-1.0, B[:, :j0], R[:j0, j0:j1], 1.0, B[:, j0:j1])
-        _solve_diagonal_block(B, R, j0, j1)
+        _solve_diagonal_block(B, R, j0, j1, T)
 
 
-@parallel_kernel
+@kernel
 def trsm_right_upper_rows(B, R, rows=TRSM_ROWS, nb=TRSM_BLOCK):
-    """:func:`trsm_right_upper` on row chunks of ``rows`` rows, in parallel.
+    """:func:`trsm_right_upper` on chunks of ``rows`` rows, one after the other.
 
-    Rows are independent, so each chunk is solved on its own while it sits
-    in cache.
+    Rows are independent, so each chunk goes through all its column blocks
+    while it sits in cache.  The loop is serial on purpose: a ``prange`` over
+    chunks nests OpenBLAS's threads inside Numba's, and on 2 cores that ran
+    10-20x slower than this loop.
     """
     m = B.shape[0]
-    nchunks = (m + rows - 1) // rows
-    for c in prange(nchunks):
-        r0 = c * rows
-        trsm_right_upper(B[r0:min(r0 + rows, m)], R, nb)
+    T = np.empty((nb, min(rows, max(m, 1))), B.dtype)
+    for r0 in range(0, m, rows):
+        trsm_right_upper(B[r0:min(r0 + rows, m)], R, T, nb)
 
 
 @kernel
@@ -305,13 +321,23 @@ def _gram_in_range(G, m):
 
 @kernel
 def _max_abs(A):
+    """``max |a_ij|``, NaN if any entry is NaN."""
     big = 0.0
     for i in range(A.shape[0]):
         for j in range(A.shape[1]):
             a = abs(A[i, j])
-            if not a <= big:
-                big = a      # also takes a NaN, which then stays
+            if a != a:
+                return a
+            big = max(big, a)
     return big
+
+
+@kernel
+def _power_of_two_scale(big, dtype_max):
+    """A power of two near ``1 / big``, capped so that it is itself finite
+    (``big`` subnormal would ask for more than ``2^1023`` in float64)."""
+    e = -math.frexp(big)[1]
+    return math.ldexp(1.0, min(e, math.frexp(dtype_max)[1] - 2))
 
 
 @kernel
@@ -363,7 +389,7 @@ def cholesky_qr_factors(A, X, delta_final=DELTA_FINAL, delta_trust=DELTA_TRUST,
         big = _max_abs(A)
         if not (0.0 < big < np.inf):
             return empty, empty, scale, 0, False, CQR_OUT_OF_RANGE
-        scale = math.ldexp(1.0, -math.frexp(big)[1])
+        scale = _power_of_two_scale(big, float(np.finfo(dt).max))
         _copy_scaled(A, X, scale)
         gram_upper(X, G0)
         if not _gram_in_range(G0, m):
@@ -505,13 +531,15 @@ def _copy_r(F, S, dest, n):
             S[dest + i, j] = F[i, j]
 
 
-@parallel_kernel
+@kernel
 def tsqr_factor(A, block_rows=TSQR_BLOCK_ROWS, fanout=TSQR_FANOUT):
     """Householder TSQR of ``A`` (``m >= n``) in place (Demmel et al. 2012, alg. 2).
 
     Every row block of ``A`` is factored by :func:`~fastsvd.kernels.qr.geqrf`
-    (in parallel) and keeps its reflectors; each tree node factors its stack
-    in ``S``.  Returns ``(R, S, tau, tree)``: ``R`` (``n x n``, upper) with
+    and keeps its reflectors; each tree node factors its stack
+    in ``S``.  The blocks are factored one after the other, OpenBLAS's threads
+    working inside each (a ``prange`` over blocks would nest them in Numba's);
+    the blocks run in parallel in :mod:`fastsvd.distributed`, one task each.  Returns ``(R, S, tau, tree)``: ``R`` (``n x n``, upper) with
     ``A = Q R``; ``tau[i, :min(rows[i], n)]`` the reflector scalars of node
     ``i``; ``tree`` from :func:`tsqr_tree`.  Apply ``Q`` with :func:`tsqr_apply_q`.
     """
@@ -524,7 +552,7 @@ def tsqr_factor(A, block_rows=TSQR_BLOCK_ROWS, fanout=TSQR_FANOUT):
     for lev in range(nlevels):
         first = level_start[lev]
         count = level_start[lev + 1] - first
-        for g in prange(count):
+        for g in range(count):
             node = first + g
             r0 = row0[node]
             if lev == 0:
@@ -543,7 +571,7 @@ def tsqr_factor(A, block_rows=TSQR_BLOCK_ROWS, fanout=TSQR_FANOUT):
     return R, S, tau, (level_start, row0, rows, dest, s_rows)
 
 
-@parallel_kernel
+@kernel
 def tsqr_apply_q(A, S, tau, tree, C):
     """``Q [C; 0]`` (``m x k``) for the ``Q`` of :func:`tsqr_factor` and ``C`` ``n x k``.
 
@@ -566,7 +594,7 @@ def tsqr_apply_q(A, S, tau, tree, C):
     for lev in range(nlevels - 1, -1, -1):
         first = level_start[lev]
         count = level_start[lev + 1] - first
-        for g in prange(count):
+        for g in range(count):
             node = first + g
             r0 = row0[node]
             nr = rows[node]
