@@ -129,6 +129,27 @@ def mirror_lower(A):
 
 
 @kernel
+def reflector(v, buf):
+    """:func:`~fastsvd.kernels.householder.larfg` on ``v``; a float32 ``v`` goes
+    through the float64 buffer ``buf``.
+
+    ``householder._norm2`` squares float32 entries in float32 (Numba's
+    ``float()`` keeps float32), so entries between about 1e-23 and 1e-19 get
+    subnormal squares and a norm wrong in the leading digits: ``tau`` and ``v``
+    then disagree and ``Q`` loses orthogonality (graded matrices in float32).
+    """
+    if v.itemsize == 8:
+        return larfg(v)
+    b = buf[:v.size]
+    for i in range(v.size):
+        b[i] = v[i]
+    t = larfg(b)
+    for i in range(v.size):
+        v[i] = b[i]
+    return t
+
+
+@kernel
 def latrd(A, nb, d, e, tau, Wt, tmp):
     """Reduce the first ``nb`` rows (= columns) of the symmetric ``A`` (xLATRD, lower).
 
@@ -137,7 +158,7 @@ def latrd(A, nb, d, e, tau, Wt, tmp):
     caller restores ``e`` after the trailing update), ``d[:nb]``, ``e[:nb]``,
     ``tau[:nb]`` are set, and ``Wt`` (``nb x m``, rows) is such that the trailing
     matrix is ``A[nb:, nb:] - V W^T - W V^T`` with ``V^T = A[:nb, nb:]``,
-    ``W^T = Wt[:, nb:]``.  ``tmp`` has at least ``nb`` entries.
+    ``W^T = Wt[:, nb:]``.  ``tmp`` (float64) has at least ``m`` entries.
 
     Row ``i`` is first brought up to date with the panel's earlier reflectors,
     its reflector made, and then ``w_i = tau_i (A v_i - V W^T v_i - W V^T v_i)``
@@ -160,7 +181,7 @@ def latrd(A, nb, d, e, tau, Wt, tmp):
             _gemv_t(-1.0, Wp, t, a)
         d[i] = A[i, i]
         v = A[i, i + 1:]
-        ti = larfg(v)
+        ti = reflector(v, tmp)
         tau[i] = ti
         e[i] = v[0]
         v[0] = 1.0
@@ -228,7 +249,7 @@ def sytrd_lower(A, d, e, tau, nb=TRD_BLOCK):
     mirror_lower(A)
     nb = max(nb, 1)
     Wt = np.empty((nb, n), A.dtype)
-    tmp = np.empty(nb, A.dtype)
+    tmp = np.empty(n, np.float64)
     j0 = 0
     while j0 < n - 1:
         m = n - j0
