@@ -20,7 +20,8 @@ Bounds, in units of machine epsilon (tests/checks.py):
 import numpy as np
 import pytest
 
-from fastsvd.kernels.stedc import NO_CONVERGENCE, NOT_FINITE, OK, stedc, steqr, sym2x2_eig
+from fastsvd.kernels.stedc import (NO_CONVERGENCE, NOT_FINITE, OK, stedc, steqr, sterf,
+                                   sym2x2_eig)
 from fastsvd.kernels.syevd import svd_hermitian, syevd_rows
 from fastsvd.kernels.sytrd import ormtr_right_t, orgtr_t, sytrd_lower
 
@@ -384,8 +385,8 @@ def test_tridiagonal_solvers(name, solver):
 
 @pytest.mark.parametrize("name", sorted(TRIDIAGONALS))
 def test_tridiagonal_values_only(name):
-    """QL/QR without vectors (the values path): the same eigenvalues as with vectors,
-    within the eigenvalue bound."""
+    """Root-free QL/QR (xSTERF, the values path) and QL/QR without vectors: the same
+    eigenvalues as divide and conquer with vectors, within the eigenvalue bound."""
     d, e = TRIDIAGONALS[name]
     n = d.size
     lam = d.copy()
@@ -396,6 +397,9 @@ def test_tridiagonal_values_only(name):
     assert stedc(lam2, e.copy(), Zt, True, 25, 80, 30) == OK
     norm2 = np.abs(lam2).max(initial=0.0)
     assert np.abs(lam - lam2).max(initial=0.0) <= 2 * C_SIGMA * n * eps_of(np.float64) * norm2
+    lam3 = d.copy()
+    assert steqr(lam3, e.copy(), np.empty((0, 0)), False, 30) == OK
+    assert np.abs(lam3 - lam2).max(initial=0.0) <= 2 * C_SIGMA * n * eps_of(np.float64) * norm2
 
 
 def test_tridiagonal_float32_stays_float32():
@@ -419,6 +423,8 @@ def test_tridiagonal_non_finite_and_caps():
     lam = d.copy()
     assert steqr(lam, bad.copy(), np.empty((0, 0)), False, 30) == NOT_FINITE
     assert steqr(d.copy(), e.copy(), np.empty((0, 0)), False, 0) == NO_CONVERGENCE
+    assert sterf(d.copy(), e.copy(), 0) == NO_CONVERGENCE
+    assert sterf(d.copy(), bad.copy(), 30) == NOT_FINITE
 
 
 @pytest.mark.parametrize("a, b, c", [(1.0, 2.0, 3.0), (3.0, 2.0, 1.0), (-1.0, 1e-20, 1.0),

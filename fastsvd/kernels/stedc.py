@@ -376,6 +376,202 @@ def steqr(d, e, Zt, vectors, maxit=STEQR_MAXIT):
 
 
 @kernel
+def sym2x2_values(a, b, c):
+    """Eigenvalues ``(rt1, rt2)``, ``|rt1| >= |rt2|``, of ``[[a, b], [b, c]]`` (xLAE2)."""
+    rt1, rt2, _, _ = sym2x2_eig(a, b, c)
+    return rt1, rt2
+
+
+@kernel
+def pwk_ql_sweep(d, e2, l, m):
+    """One root-free QL step on the block ``l .. m`` of ``(d, e^2)`` (xSTERF).
+
+    Pal, Walker & Kahan's variant of the implicit QL step: it carries the
+    squares ``e_i^2`` and ``c^2``, ``s^2`` of the rotations, so a step needs no
+    square root besides the shift's (Parlett, The Symmetric Eigenvalue Problem,
+    sec. 8.15).  Wilkinson's shift from the leading 2 x 2.
+    """
+    rte = math.sqrt(e2[l])
+    p = d[l]
+    sigma = (d[l + 1] - p) / (2.0 * rte)
+    r = math.hypot(sigma, 1.0)
+    sigma = p - rte / (sigma + math.copysign(r, sigma))
+    c = 1.0
+    s = 0.0
+    gamma = d[m] - sigma
+    p = gamma * gamma
+    for i in range(m - 1, l - 1, -1):
+        bb = e2[i]
+        r = p + bb
+        if i != m - 1:
+            e2[i + 1] = s * r
+        oldc = c
+        c = p / r
+        s = bb / r
+        oldgam = gamma
+        alpha = d[i]
+        gamma = c * (alpha - sigma) - s * oldgam
+        d[i + 1] = oldgam + (alpha - gamma)
+        p = gamma * gamma / c if c != 0.0 else oldc * bb
+    e2[l] = s * p
+    d[l] = sigma + gamma
+
+
+@kernel
+def pwk_qr_sweep(d, e2, l, m):
+    """The mirror image of :func:`pwk_ql_sweep` on the block ``m .. l``, ``m < l``,
+    chasing from the top down (xSTERF's QR branch)."""
+    rte = math.sqrt(e2[l - 1])
+    p = d[l]
+    sigma = (d[l - 1] - p) / (2.0 * rte)
+    r = math.hypot(sigma, 1.0)
+    sigma = p - rte / (sigma + math.copysign(r, sigma))
+    c = 1.0
+    s = 0.0
+    gamma = d[m] - sigma
+    p = gamma * gamma
+    for i in range(m, l):
+        bb = e2[i]
+        r = p + bb
+        if i != m:
+            e2[i - 1] = s * r
+        oldc = c
+        c = p / r
+        s = bb / r
+        oldgam = gamma
+        alpha = d[i + 1]
+        gamma = c * (alpha - sigma) - s * oldgam
+        d[i] = oldgam + (alpha - gamma)
+        p = gamma * gamma / c if c != 0.0 else oldc * bb
+    e2[l - 1] = s * p
+    d[l] = sigma + gamma
+
+
+@kernel
+def sterf(d, e, maxit=STEQR_MAXIT):
+    """Eigenvalues (ascending, in ``d``) of the symmetric tridiagonal ``(d, e)`` by the
+    root-free QL/QR iteration (LAPACK xSTERF; Pal, Walker & Kahan).  ``e`` is
+    destroyed.  O(n^2), about half the time of :func:`steqr` without vectors.
+
+    The blocks are split, scaled and oriented as in :func:`steqr`; after
+    scaling, ``e`` is replaced by its squares, which the sweeps update.  The
+    float64 working copy keeps the squares of float32 data from underflowing.
+    Returns :data:`OK`, :data:`NO_CONVERGENCE` or :data:`NOT_FINITE`.
+    """
+    n = d.size
+    if not tridiagonal_is_finite(d, e):
+        d[:] = np.nan
+        return NOT_FINITE
+    if n <= 1:
+        return OK
+    eps = unit_roundoff(d)
+    eps2 = eps * eps
+    safmin = float(np.finfo(d.dtype).tiny)
+    ssfmax = math.sqrt(1.0 / safmin) / 3.0
+    ssfmin = math.sqrt(safmin) / eps2
+    w = np.empty(n)
+    w[:] = d
+    e2 = np.zeros(n)
+    nmaxit = n * maxit
+    jtot = 0
+    failed = False
+    l1 = 0
+    while l1 < n:
+        m = l1
+        while m < n - 1:
+            tst = abs(e[m])
+            if tst == 0.0:
+                break
+            if tst <= math.sqrt(abs(w[m])) * math.sqrt(abs(w[m + 1])) * eps:
+                e[m] = 0.0
+                break
+            m += 1
+        l = l1
+        lsv = l
+        lend = m
+        lendsv = lend
+        l1 = m + 1
+        if lend == l:
+            continue
+        anorm = 0.0
+        for i in range(l, lend + 1):
+            anorm = max(anorm, abs(w[i]))
+        for i in range(l, lend):
+            anorm = max(anorm, abs(e[i]))
+        if anorm == 0.0:
+            continue
+        shift = 0
+        if anorm > ssfmax:
+            shift = math.frexp(ssfmax)[1] - math.frexp(anorm)[1] - 1
+        elif anorm < ssfmin:
+            shift = math.frexp(ssfmin)[1] - math.frexp(anorm)[1] + 1
+        for i in range(l, lend + 1):
+            w[i] = math.ldexp(w[i], shift)
+        for i in range(l, lend):
+            t = math.ldexp(np.float64(e[i]), shift)
+            e2[i] = t * t
+        if abs(w[lend]) < abs(w[l]):
+            lend = lsv
+            l = lendsv
+        if lend > l:
+            while l <= lend:
+                m = l
+                while m < lend:
+                    if abs(e2[m]) <= (eps2 * abs(w[m])) * abs(w[m + 1]):
+                        break
+                    m += 1
+                if m < lend:
+                    e2[m] = 0.0
+                if m == l:
+                    l += 1
+                    continue
+                if m == l + 1:
+                    rt1, rt2 = sym2x2_values(w[l], math.sqrt(e2[l]), w[l + 1])
+                    w[l] = rt1
+                    w[l + 1] = rt2
+                    e2[l] = 0.0
+                    l += 2
+                    continue
+                if jtot == nmaxit:
+                    failed = True
+                    break
+                jtot += 1
+                pwk_ql_sweep(w, e2, l, m)
+        else:
+            while l >= lend:
+                m = l
+                while m > lend:
+                    if abs(e2[m - 1]) <= (eps2 * abs(w[m])) * abs(w[m - 1]):
+                        break
+                    m -= 1
+                if m > lend:
+                    e2[m - 1] = 0.0
+                if m == l:
+                    l -= 1
+                    continue
+                if m == l - 1:
+                    rt1, rt2 = sym2x2_values(w[l], math.sqrt(e2[l - 1]), w[l - 1])
+                    w[l] = rt1
+                    w[l - 1] = rt2
+                    e2[l - 1] = 0.0
+                    l -= 2
+                    continue
+                if jtot == nmaxit:
+                    failed = True
+                    break
+                jtot += 1
+                pwk_qr_sweep(w, e2, l, m)
+        for i in range(lsv, lendsv + 1):
+            w[i] = math.ldexp(w[i], -shift)
+        if failed:
+            d[:] = np.nan
+            return NO_CONVERGENCE
+    w.sort()
+    d[:] = w
+    return OK
+
+
+@kernel
 def secular_terms_eig(d, z, K, split, o, tau):
     """``(psi, dpsi, phi, dphi)`` of ``f(lam) = 1/rho + psi + phi`` at ``lam = d[o] + tau``.
 
@@ -735,8 +931,8 @@ def stedc(d, e, Zt, vectors, leaf_size=LEAF_SIZE, max_iter=SECULAR_MAXITER,
     of ``Zt``, ``n x n``, overwritten: ``T = Zt^T diag(d) Zt``) of the symmetric
     tridiagonal ``(d, e)`` (LAPACK xSTEDC, COMPZ='I').  ``e`` is destroyed.
 
-    Without vectors this is :func:`steqr`'s values path, O(n^2) (xSTEDC calls
-    xSTERF there).  With vectors:
+    Without vectors this is :func:`sterf`, O(n^2) (as xSTEDC calls xSTERF).
+    With vectors:
 
     1. scale ``T`` by a power of two (exact) to largest entry in [0.5, 1);
     2. split where ``|e_i| <= eps sqrt(|d_i| |d_{i+1}|)`` (xSTEDC's test);
@@ -752,7 +948,7 @@ def stedc(d, e, Zt, vectors, leaf_size=LEAF_SIZE, max_iter=SECULAR_MAXITER,
         d[:] = np.nan
         return NOT_FINITE
     if not vectors:
-        return steqr(d, e, Zt, False, leaf_maxit)
+        return sterf(d, e, leaf_maxit)
     Zt[:, :] = 0.0
     if n == 0:
         return OK
