@@ -28,7 +28,7 @@ conjugate transposes, not the structure.
 import numpy as np
 
 from .._jit import kernel
-from .blas import _external, _ld
+from .blas import _external, _ld, gemv
 from .householder import larfb_right, larfg, larft
 
 #: panel width of the reduction (LAPACK's ILAENV default for xSYTRD)
@@ -150,7 +150,7 @@ def reflector(v, buf):
 
 
 @kernel
-def latrd(A, nb, d, e, tau, Wt, tmp):
+def latrd(A, nb, d, e, tau, Wt, tmp, buf):
     """Reduce the first ``nb`` rows (= columns) of the symmetric ``A`` (xLATRD, lower).
 
     ``A`` is ``m x m`` with ``nb < m``, valid in its upper triangle.  On exit
@@ -158,30 +158,25 @@ def latrd(A, nb, d, e, tau, Wt, tmp):
     caller restores ``e`` after the trailing update), ``d[:nb]``, ``e[:nb]``,
     ``tau[:nb]`` are set, and ``Wt`` (``nb x m``, rows) is such that the trailing
     matrix is ``A[nb:, nb:] - V W^T - W V^T`` with ``V^T = A[:nb, nb:]``,
-    ``W^T = Wt[:, nb:]``.  ``tmp`` (float64) has at least ``m`` entries.
+    ``W^T = Wt[:, nb:]``.  ``tmp`` (``A``'s dtype) has at least ``nb`` entries,
+    ``buf`` (float64) at least ``m``.
 
     Row ``i`` is first brought up to date with the panel's earlier reflectors,
     its reflector made, and then ``w_i = tau_i (A v_i - V W^T v_i - W V^T v_i)``
     corrected by ``-tau_i (w_i^T v_i) / 2 v_i`` so that the two-sided update is
-    ``A - v w^T - w v^T`` (Golub & Van Loan, sec. 8.3.1).
+    ``A - v w^T - w v^T`` (Golub & Van Loan, sec. 8.3.1).  Every product with
+    the panel is one xGEMV.
     """
     for i in range(nb):
         a = A[i, i:]
         if i > 0:
             # rows c < i of the panel are reflectors (their unit written out) and
             # rows of Wt: A[i:, i] -= V[i:, :i] W[i, :i]^T + W[i:, :i] V[i, :i]^T
-            Vp = A[:i, i:]
-            Wp = Wt[:i, i:]
-            t = tmp[:i]
-            for c in range(i):
-                t[c] = Wt[c, i]
-            _gemv_t(-1.0, Vp, t, a)
-            for c in range(i):
-                t[c] = A[c, i]
-            _gemv_t(-1.0, Wp, t, a)
+            gemv(-1.0, A[:i, i:], Wt[:i, i], 1.0, a, True)
+            gemv(-1.0, Wt[:i, i:], A[:i, i], 1.0, a, True)
         d[i] = A[i, i]
         v = A[i, i + 1:]
-        ti = reflector(v, tmp)
+        ti = reflector(v, buf)
         tau[i] = ti
         e[i] = v[0]
         v[0] = 1.0
@@ -196,39 +191,17 @@ def latrd(A, nb, d, e, tau, Wt, tmp):
             Vp = A[:i, i + 1:]
             Wp = Wt[:i, i + 1:]
             t = tmp[:i]
-            _gemv_n(Wp, v, t)          # W^T v
-            _gemv_t(-1.0, Vp, t, w)    # w -= V (W^T v)
-            _gemv_n(Vp, v, t)          # V^T v
-            _gemv_t(-1.0, Wp, t, w)    # w -= W (V^T v)
+            gemv(1.0, Wp, v, 0.0, t, False)     # W^T v
+            gemv(-1.0, Vp, t, 1.0, w, True)     # w -= V (W^T v)
+            gemv(1.0, Vp, v, 0.0, t, False)     # V^T v
+            gemv(-1.0, Wp, t, 1.0, w, True)     # w -= W (V^T v)
         dot = 0.0
         for r in range(w.size):
             w[r] *= ti
-            dot += w[r] * v[r]
+            dot += np.float64(w[r]) * np.float64(v[r])
         alpha = -0.5 * ti * dot
         for r in range(w.size):
             w[r] += alpha * v[r]
-
-
-@kernel
-def _gemv_t(alpha, M, x, y):
-    """``y += alpha M^T x`` for a row-major view ``M`` (rows combined; level 2)."""
-    for c in range(M.shape[0]):
-        f = alpha * x[c]
-        if f != 0.0:
-            row = M[c]
-            for r in range(y.size):
-                y[r] += f * row[r]
-
-
-@kernel
-def _gemv_n(M, x, y):
-    """``y = M x`` for a row-major view ``M`` (one dot product per row)."""
-    for c in range(M.shape[0]):
-        row = M[c]
-        acc = 0.0
-        for r in range(x.size):
-            acc += row[r] * x[r]
-        y[c] = acc
 
 
 @kernel
@@ -249,14 +222,15 @@ def sytrd_lower(A, d, e, tau, nb=TRD_BLOCK):
     mirror_lower(A)
     nb = max(nb, 1)
     Wt = np.empty((nb, n), A.dtype)
-    tmp = np.empty(n, np.float64)
+    tmp = np.empty(nb, A.dtype)
+    buf = np.empty(n, np.float64)
     j0 = 0
     while j0 < n - 1:
         m = n - j0
         kb = min(nb, m - 1)
         Aj = A[j0:, j0:]
         W = Wt[:kb, :m]
-        latrd(Aj, kb, d[j0:], e[j0:], tau[j0:], W, tmp)
+        latrd(Aj, kb, d[j0:], e[j0:], tau[j0:], W, tmp, buf)
         syr2k_upper(-1.0, Aj[:kb, kb:], W[:, kb:], 1.0, Aj[kb:, kb:])
         for i in range(kb):
             Aj[i, i + 1] = e[j0 + i]
