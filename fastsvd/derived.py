@@ -317,23 +317,32 @@ def lstsq(a, b, rcond=None, *, damping=None):
     else:
         U, s, Vh = svd(a, full_matrices=False, check_finite=False)
         rank = int(_count_above(s, rcond * s[0]))
+        # 2. x = V diag(f) U^T b over the filtered values; undamped, c / s rather
+        #    than (1 / s) c: 1 / s overflows for subnormal s where c / s does not
         if damping is None:
             r = rank
-            f = 1 / s[:r]
+            c = U[:, :r].T @ B
+            x = Vh[:r].T @ (c / s[:r, None])
         else:
             r = int(np.count_nonzero(s))
             f = s[:r] / (s[:r] ** 2 + damping ** 2)
-        # 2. x = V diag(f) U^T b over the filtered values
-        c = U[:, :r].T @ B
-        x = Vh[:r].T @ (f[:, None] * c)
+            c = U[:, :r].T @ B
+            x = Vh[:r].T @ (f[:, None] * c)
     x = np.ascontiguousarray(x, dtype=dtype)
 
     # 3. residuals: numpy's convention (only for full column rank with M > N)
     if rank == n and m > n:
         R = B - a @ x
-        # squared only at the end: a sum of squares under- or overflows long
-        # before the squared norm does
-        residuals = (_vector_norm(R.T).astype(np.float64) ** 2).astype(dtype)
+        # numpy's sum of squares where it is safe: finite, and so far above the
+        # underflow threshold that squares lost to it weigh under m eps; else the
+        # safe norm, squared only at the end (it under- or overflows only when
+        # the squared norm itself does)
+        with np.errstate(over="ignore", under="ignore"):
+            residuals = np.sum(R * R, axis=0)
+        unsafe = ~(residuals < np.inf) | (residuals < m * float(np.finfo(dtype).tiny) / eps)
+        if unsafe.any():
+            residuals[unsafe] = _vector_norm(R[:, unsafe].T) ** 2
+        residuals = residuals.astype(dtype)
     else:
         residuals = np.zeros(0, dtype)
     if is_1d:

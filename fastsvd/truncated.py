@@ -492,7 +492,9 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
         raise np.linalg.LinAlgError(
             f"svds: the Lanczos estimates converged but the explicit residuals "
             f"(max {max(r_av.max(), r_atu.max()) / info['norm']:.3g} ||A||) exceed "
-            f"tol={tol:.3g}; pass return_residuals=True to inspect them.")
+            f"tol={tol:.3g}: the products are less accurate than rounding allows (a "
+            f"LinearOperator with subnormal outputs, or whose rmatvec is not the transpose "
+            f"of its matvec); pass return_residuals=True to inspect them.")
     # undo the power-of-two scaling of the operand (exact unless s over/underflows)
     s = np.ldexp(s, -op.shift)
     r_av, r_atu = np.ldexp(r_av, -op.shift), np.ldexp(r_atu, -op.shift)

@@ -848,6 +848,11 @@ def test_norms_of_operands_at_extreme_scales(scale):
     ref = np.linalg.norm(S1, 2)
     u = _u(S1)
     for op in (Sc, aslinearoperator(Sc), Sc.toarray()):
+        if scale < 1e-307 and isinstance(op, LinearOperator):
+            # its products are subnormal, so inexact beyond rounding: a clear error
+            with pytest.raises(LinAlgError, match="residuals"):
+                fastsvd.spectral_norm(op)
+            continue
         assert abs(np.ldexp(fastsvd.spectral_norm(op), e) - ref) <= C * u * ref
     D = np.random.default_rng(4).standard_normal((40, 25)) * scale
     e, D1 = _rescaled(D)
