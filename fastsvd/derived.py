@@ -29,7 +29,9 @@ from scipy.sparse.linalg import LinearOperator
 
 from ._api import svd, svdvals
 from ._errors import LinAlgError
+from ._errors import NonFiniteError
 from ._validate import as_matrix_stack, check_finite as _check_finite, working_dtype
+from .kernels.lanczos import nrm2_rows as _nrm2_rows
 
 __all__ = [
     "pinv", "lstsq", "matrix_rank", "null_space", "orth", "cond",
@@ -87,15 +89,33 @@ def _t(x):
 
 
 def _vector_norm(v, axis=-1):
-    """Euclidean norm along ``axis`` scaled by the largest entry, so it neither
-    overflows nor underflows where the norm itself is representable (LAPACK xNRM2's idea)."""
-    v = np.abs(v)
-    if v.shape[axis] == 0:
-        return np.zeros(np.delete(v.shape, axis if axis >= 0 else v.ndim + axis), v.dtype)
-    big = np.max(v, axis=axis, keepdims=True)
-    safe = np.where(big > 0, big, 1)
-    out = np.squeeze(big, axis) * np.sqrt(np.sum((v / safe) ** 2, axis=axis))
-    return out
+    """Euclidean norm along ``axis``, in ``v``'s dtype, by the package's one safe
+    norm (:func:`fastsvd.kernels.lanczos.nrm2`, Blue's one-pass xNRM2): no
+    overflow or underflow where the norm itself is representable, NaN kept."""
+    v = np.moveaxis(np.asarray(v), axis, -1)
+    rows = np.ascontiguousarray(v.reshape(-1, v.shape[-1]), dtype=np.float64)
+    out = np.empty(rows.shape[0])
+    _nrm2_rows(rows, out)
+    dtype = v.dtype if v.dtype.kind == "f" else np.float64
+    return out.reshape(v.shape[:-1]).astype(dtype)
+
+
+def _scale_exponent(a):
+    """``e`` with ``2**e max|a|`` in [1, 2) when ``max|a|`` lies outside
+    [2**-q, 2**q], ``q`` a quarter of the dtype's exponent range, else 0.
+
+    Scaling by a power of two is exact (xLASCL's purpose in xGESVD): inside
+    that window the sums and products a function forms (a column mean, squares
+    of singular values) neither overflow nor lose bits to underflow, so results
+    are the scaled results of the unit-scale problem.
+    """
+    if a.size == 0:
+        return 0
+    amax = float(np.max(np.abs(a)))
+    q = np.finfo(a.dtype).maxexp // 4
+    if amax == 0.0 or 2.0 ** -q <= amax <= 2.0 ** q:
+        return 0
+    return 1 - math.frexp(amax)[1]
 
 
 def _over_slices(func, A, what):
@@ -297,21 +317,32 @@ def lstsq(a, b, rcond=None, *, damping=None):
     else:
         U, s, Vh = svd(a, full_matrices=False, check_finite=False)
         rank = int(_count_above(s, rcond * s[0]))
+        # 2. x = V diag(f) U^T b over the filtered values; undamped, c / s rather
+        #    than (1 / s) c: 1 / s overflows for subnormal s where c / s does not
         if damping is None:
             r = rank
-            f = 1 / s[:r]
+            c = U[:, :r].T @ B
+            x = Vh[:r].T @ (c / s[:r, None])
         else:
             r = int(np.count_nonzero(s))
             f = s[:r] / (s[:r] ** 2 + damping ** 2)
-        # 2. x = V diag(f) U^T b over the filtered values
-        c = U[:, :r].T @ B
-        x = Vh[:r].T @ (f[:, None] * c)
+            c = U[:, :r].T @ B
+            x = Vh[:r].T @ (f[:, None] * c)
     x = np.ascontiguousarray(x, dtype=dtype)
 
     # 3. residuals: numpy's convention (only for full column rank with M > N)
     if rank == n and m > n:
         R = B - a @ x
-        residuals = np.sum(R * R, axis=0).astype(dtype)
+        # numpy's sum of squares where it is safe: finite, and so far above the
+        # underflow threshold that squares lost to it weigh under m eps; else the
+        # safe norm, squared only at the end (it under- or overflows only when
+        # the squared norm itself does)
+        with np.errstate(over="ignore", under="ignore"):
+            residuals = np.sum(R * R, axis=0)
+        unsafe = ~(residuals < np.inf) | (residuals < m * float(np.finfo(dtype).tiny) / eps)
+        if unsafe.any():
+            residuals[unsafe] = _vector_norm(R[:, unsafe].T) ** 2
+        residuals = residuals.astype(dtype)
     else:
         residuals = np.zeros(0, dtype)
     if is_1d:
@@ -602,7 +633,16 @@ def _spectral_norm_vector(A, shape):
         v = A.toarray()
     else:
         v = np.asarray(A, dtype=np.float64)
-    return float(_vector_norm(np.ravel(np.asarray(v, dtype=np.float64))))
+    return float(_vector_norm(_finite_operand(np.ravel(np.asarray(v, dtype=np.float64)))))
+
+
+def _finite_operand(values):
+    """``values`` (entries or products of an operand), or NonFiniteError naming the problem."""
+    if not np.all(np.isfinite(values)):
+        what = "NaN" if np.isnan(values).any() else "Inf"
+        raise NonFiniteError(f"spectral_norm: the operand's entries or products contain "
+                             f"{what}; they must be finite.")
+    return values
 
 
 def spectral_norm(A, tol=0.0, *, random_state=0):
@@ -657,7 +697,7 @@ def spectral_norm(A, tol=0.0, *, random_state=0):
                            and min(shape) <= _DENSE_NORM_SIZE):
         dense = A.toarray() if _sparse.issparse(A) else (
             A @ np.eye(shape[1]) if isinstance(A, LinearOperator) else A)
-        return float(svdvals(np.asarray(dense), check_finite=False)[0])
+        return float(svdvals(_finite_operand(np.asarray(dense)), check_finite=False)[0])
     s = svds(A, k=1, tol=tol, return_singular_vectors=False, random_state=random_state)
     return float(s[0])
 
@@ -1011,10 +1051,13 @@ def pca(X, n_components=None, *, center=True, solver="auto", random_state=None):
         raise ValueError(f"solver='lanczos' needs n_components < min(n_samples, n_features) "
                          f"= {short}, got {k}")
 
-    # 1. centre
+    # 1. scale into the safe range (exactly, by a power of two; undone below) and centre
+    shift = _scale_exponent(X)
+    if shift:
+        X = np.ldexp(X, shift).astype(X.dtype, copy=False)
     mean = X.mean(axis=0) if center else np.zeros(n_features, X.dtype)
     Xc = np.ascontiguousarray(X - mean) if center else np.ascontiguousarray(X)
-    total_var = float(_vector_norm(Xc.ravel())) ** 2 / (n_samples - 1)
+    total = float(_vector_norm(Xc.ravel()))
     # 2. SVD of the centred data
     if solver == "full":
         U, s, Vh = svd(Xc, full_matrices=False, check_finite=False)
@@ -1027,8 +1070,13 @@ def pca(X, n_components=None, *, center=True, solver="auto", random_state=None):
         U, s, Vh = U[:, ::-1], s[::-1], Vh[::-1]   # descending, as the others
     # 3. deterministic signs, explained variance, and the fractional choice of k
     U, Vh = _flip_by_components(U, Vh)
-    var = s ** 2 / (n_samples - 1)
-    ratio = var / total_var if total_var > 0 else np.zeros_like(var)
+    # the ratio of squares is the square of a ratio <= 1: no under- or overflow
+    ratio = (s / total) ** 2 if total > 0 else np.zeros_like(s)
+    if shift:
+        s = np.ldexp(s, -shift).astype(s.dtype, copy=False)
+        mean = np.ldexp(mean, -shift).astype(mean.dtype, copy=False)
+    # s / sqrt(n - 1) first: s^2 alone overflows when the variance does not
+    var = (s / np.sqrt(n_samples - 1.0).astype(s.dtype)) ** 2
     if fraction is not None:
         k = int(np.searchsorted(np.cumsum(ratio), fraction, side="right")) + 1
         k = min(k, short)

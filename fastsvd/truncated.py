@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as _sparse
 from scipy.sparse.linalg import LinearOperator
 
+from ._errors import NonFiniteError
 from .kernels import lanczos as _lz
 from .kernels.blas import gemm, gemv
 from .kernels.sparse import (balanced_chunks, coo_bidiag_products, coo_matvec, coo_rmatvec,
@@ -65,8 +66,11 @@ class _Operand:
     over the entries for a sparse ``W``).
     """
 
-    def __init__(self, A, transpose):
+    def __init__(self, A, transpose, caller="svds"):
         self.transpose = transpose
+        self.caller = caller
+        #: W is scaled by 2**shift into the safe range (see _safe_shift); exact
+        self.shift = 0
         if _sparse.issparse(A) and not isinstance(A, LinearOperator):
             self._sparse(A, transpose)
         else:
@@ -80,17 +84,28 @@ class _Operand:
             self.bidiag = self._bidiag
         self.m, self.n = (A.shape[1], A.shape[0]) if transpose else A.shape
 
+    def _entries_shift(self, data):
+        """Check the stored entries for NaN/Inf and return their scaling exponent."""
+        amax = _lz.max_abs(data) if data.size else 0.0
+        if not math.isfinite(amax):
+            what = "NaN" if math.isnan(amax) else "Inf"
+            raise NonFiniteError(f"{self.caller}: the input matrix must not contain infs or "
+                                 f"NaNs (found {what}).")
+        return _safe_shift(amax)
+
     def _bidiag(self, x, beta, y_prev, y, z):
         self.mv(x, y)
         if beta != 0.0:
             _lz.axpy(-beta, y_prev, y)
-        alpha = _lz.norm2(y)
+        alpha = _lz.nrm2(y)
         self.rmv(y, z)
         return alpha
 
     def _dense(self, A):
         A = np.ascontiguousarray(A, dtype=np.float64)
-        self.matrix = A
+        self.shift = self._entries_shift(A.reshape(-1))
+        if self.shift:
+            A = np.ldexp(A, self.shift)
 
         def mv(x, out):
             gemv(1.0, A, x, 0.0, out)
@@ -117,13 +132,16 @@ class _Operand:
         # W^T is built only if a block product with W^T is asked for
         rows_w = _csr_arrays(A.tocsc() if transpose else A.tocsr())
         indptr, cols, data = rows_w
+        self.shift = shift = self._entries_shift(data)
+        if shift:
+            rows_w = (indptr, cols, np.ldexp(data, shift))
+            indptr, cols, data = rows_w
         m, n = len(indptr) - 1, (A.shape[0] if transpose else A.shape[1])
         entry_row = np.empty(len(cols), dtype=cols.dtype)
         row_of_entry(indptr, entry_row)
         bounds = np.empty(_CHUNKS + 1, dtype=indptr.dtype)
         balanced_chunks(indptr, bounds)
         parts = np.empty((_CHUNKS, n))
-        sums = np.empty(_CHUNKS)
         coo = (indptr, entry_row, cols, data, bounds)
         cols_w = []
 
@@ -134,7 +152,7 @@ class _Operand:
             coo_rmatvec(*coo, y, parts, out)
 
         def bidiag(x, beta, y_prev, y, z):
-            return coo_bidiag_products(*coo, x, beta, y_prev, y, parts, sums, z)
+            return coo_bidiag_products(*coo, x, beta, y_prev, y, parts, z)
 
         def mm(X):
             Y = np.empty((m, X.shape[1]))
@@ -143,7 +161,8 @@ class _Operand:
 
         def rmm(X):
             if not cols_w:
-                cols_w.append(_csr_arrays(A.tocsr() if transpose else A.tocsc()))
+                ip, ix, dx = _csr_arrays(A.tocsr() if transpose else A.tocsc())
+                cols_w.append((ip, ix, np.ldexp(dx, shift) if shift else dx))
             Y = np.empty((n, X.shape[1]))
             csr_matmat(*cols_w[0], X, Y)
             return Y
@@ -152,22 +171,66 @@ class _Operand:
 
     def _linop(self, A):
         m, n = A.shape
+        caller = self.caller
+
+        def finite(Y, what):
+            if not np.all(np.isfinite(Y)):
+                bad = "NaN" if np.isnan(Y).any() else "Inf"
+                raise NonFiniteError(f"{caller}: the LinearOperator's {what} returned {bad}; "
+                                     "its products must be finite.")
+            return Y
+
+        # one product with a fixed pseudo-random vector (independent of the caller's
+        # seed) checks the operator and estimates its scale: ||A g|| / ||g|| lies
+        # within a modest factor of ||A||_F / sqrt(n) <= ||A||_2
+        g = np.random.default_rng(_PROBE_SEED).standard_normal(n)
+        p = _lz.nrm2(finite(np.asarray(A.matvec(g)).reshape(m).real.astype(np.float64),
+                            "matvec")) / _lz.nrm2(g)
+        if p == 0.0:
+            h = np.random.default_rng(_PROBE_SEED).standard_normal(m)
+            p = _lz.nrm2(finite(np.asarray(A.rmatvec(h)).reshape(n).real.astype(np.float64),
+                                "rmatvec")) / _lz.nrm2(h)
+        shift = self.shift = _safe_shift(p)
+
+        def scaled(Y, what):
+            finite(Y, what)
+            return np.ldexp(Y, shift) if shift else Y
 
         def mv(x, out):
-            out[:] = np.asarray(A.matvec(x)).reshape(m).real
+            out[:] = scaled(np.asarray(A.matvec(x)).reshape(m).real, "matvec")
 
         def rmv(y, out):
-            out[:] = np.asarray(A.rmatvec(y)).reshape(n).real
+            out[:] = scaled(np.asarray(A.rmatvec(y)).reshape(n).real, "rmatvec")
 
         def mm(X):
-            return np.ascontiguousarray(np.asarray(A.matmat(X)).reshape(m, X.shape[1]).real,
-                                        dtype=np.float64)
+            Y = np.asarray(A.matmat(X)).reshape(m, X.shape[1]).real
+            return np.ascontiguousarray(scaled(Y, "matmat"), dtype=np.float64)
 
         def rmm(X):
-            return np.ascontiguousarray(np.asarray(A.rmatmat(X)).reshape(n, X.shape[1]).real,
-                                        dtype=np.float64)
+            Y = np.asarray(A.rmatmat(X)).reshape(n, X.shape[1]).real
+            return np.ascontiguousarray(scaled(Y, "rmatmat"), dtype=np.float64)
 
         self.mv, self.rmv, self.mm, self.rmm = mv, rmv, mm, rmm
+
+
+#: seed of the LinearOperator's scale probe (fixed: results depend only on the caller's seed)
+_PROBE_SEED = 20261123
+
+#: operands whose largest entry (or probed scale) lies outside
+#: [2**-_SAFE_EXPONENT, 2**_SAFE_EXPONENT] are scaled by a power of two to a
+#: largest entry in [1, 2) (xLASCL, as xGESVD scales outside its own safe
+#: range): inside it the Gram matrices of the Rayleigh-Ritz step, which square
+#: the entries, keep squares down to (eps^2 ||A||)^2 normal and sums of 2**100
+#: squares finite, so every operation is exact under power-of-two scaling
+_SAFE_EXPONENT = 200
+
+
+def _safe_shift(amax):
+    """Exponent ``e`` such that ``2**e amax`` lies in [1, 2), or 0 if ``amax`` is 0 or
+    already in the safe range (see :data:`_SAFE_EXPONENT`)."""
+    if amax == 0.0 or 2.0 ** -_SAFE_EXPONENT <= amax <= 2.0 ** _SAFE_EXPONENT:
+        return 0
+    return 1 - math.frexp(amax)[1]
 
 
 #: row chunks of a sparse operand's vector products: a fixed number, so the
@@ -375,7 +438,7 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
     out_dtype = _result_dtype(dtype)
     M, N = shape
     transpose = M < N
-    op = _Operand(A, transpose)
+    op = _Operand(A, transpose, "svds")
     short = min(M, N)
     if ncv is None:
         # ARPACK's default is max(2k+1, 20); the one-sided process stores no long
@@ -403,17 +466,40 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
         rng.bit_generator.state = state
         Uw, s, Vw, info = _thick_restart_gkl(op, k, ncv, tol, which == "LM", v0, maxiter,
                                              rng, True, not transpose)
-    # 2. explicit residuals, if asked (in W's orientation, swapped back below)
-    if return_residuals:
-        r_av, r_atu = _explicit_residuals(op, Uw if transpose else np.ascontiguousarray(Uw.T),
-                                          s, Vw)
-        if transpose:
-            r_av, r_atu = r_atu, r_av
-    elif not info["converged"]:
+    # 2. "SM": a Krylov space holds one copy of a repeated singular value, so
+    #    look for more in the complement of what was found (locking)
+    U_rows = np.ascontiguousarray(Uw.T) if not transpose else Uw
+    if which == "SM" and info["converged"]:
+        U_rows, s, Vw, info = _lock_and_verify(op, U_rows, s, Vw, info, k, ncv, tol,
+                                               maxiter, rng)
+    # 3. residuals against A itself (one block product each way): "converged"
+    #    means they meet tol ||A||, plus the rounding of the products themselves
+    #    (a dot product of length n errs by up to n eps, Higham, Accuracy and
+    #    Stability, sec. 3.1), not only that the Lanczos estimates did
+    r_av, r_atu = _explicit_residuals(op, U_rows, s, Vw)
+    eps = float(np.finfo(np.float64).eps)
+    bound = (tol + max(M, N) * eps) * info["norm"]
+    verified = bool(np.all(r_av <= bound) and np.all(r_atu <= bound))
+    converged = info["converged"] and verified
+    if transpose:
+        r_av, r_atu = r_atu, r_av
+    if not converged and not return_residuals:
+        if not info["converged"]:
+            raise np.linalg.LinAlgError(
+                f"svds: {info['unconverged']} of k={k} singular triplets did not reach "
+                f"tol={tol:.3g} within maxiter={maxiter} restart cycles "
+                f"(ncv={ncv}); increase maxiter or ncv, or pass return_residuals=True.")
         raise np.linalg.LinAlgError(
-            f"svds: {info['unconverged']} of k={k} singular triplets did not reach "
-            f"tol={tol:.3g} within maxiter={maxiter} restart cycles "
-            f"(ncv={ncv}); increase maxiter or ncv, or pass return_residuals=True.")
+            f"svds: the Lanczos estimates converged but the explicit residuals "
+            f"(max {max(r_av.max(), r_atu.max()) / info['norm']:.3g} ||A||) exceed "
+            f"tol={tol:.3g}: the products are less accurate than rounding allows (a "
+            f"LinearOperator with subnormal outputs, or whose rmatvec is not the transpose "
+            f"of its matvec); pass return_residuals=True to inspect them.")
+    # undo the power-of-two scaling of the operand (exact unless s over/underflows)
+    s = np.ldexp(s, -op.shift)
+    r_av, r_atu = np.ldexp(r_av, -op.shift), np.ldexp(r_atu, -op.shift)
+    norm = float(np.ldexp(info["norm"], -op.shift))
+    Uw = U_rows if transpose else np.ascontiguousarray(U_rows.T)
     # 3. the caller's orientation (W = A^T when A is wide); s is ascending already
     s = s.astype(out_dtype)
     u, vh = (Vw.T, Uw) if transpose else (Uw, Vw)
@@ -421,7 +507,7 @@ def svds(A, k=6, ncv=None, tol=0, which="LM", v0=None, maxiter=None,
     vh = np.ascontiguousarray(vh, dtype=out_dtype)
     report = None
     if return_residuals:
-        report = SvdsReport(r_av, r_atu, info["norm"], tol, info["converged"],
+        report = SvdsReport(r_av, r_atu, norm, tol, converged,
                             info["restarts"], info["products"])
     if not rsv:
         return (s, report) if return_residuals else s
@@ -455,7 +541,8 @@ def _small_svd(B, bidiagonal):
     return X, S, Yt.T
 
 
-def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_columns):
+def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_columns,
+                       locked=None, norm0=0.0):
     """Thick-restarted Golub-Kahan-Lanczos (Baglama & Reichel 2005, alg. 2.1-2.3).
 
     Returns ``(U, s, V, info)`` with the ``k`` wanted triplets of the working
@@ -472,8 +559,17 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_colum
     step on the converged right subspace (SVD of ``A V_k``).  If the recurrence
     nears a breakdown (rank deficiency) or a kept Ritz value is tiny, the
     one-sided run reports it (``info["need_full"]``) and the caller reruns fully.
+
+    ``locked = (LV, LU)`` (full only): orthonormal rows of converged right and
+    left singular vectors.  Every new basis vector is made orthogonal to them
+    too (locking, as in Wu & Simon 2000, sec. 3), so the run finds the wanted
+    triplets of ``W`` restricted to the complement of ``LV``.  ``norm0`` is an
+    estimate of ``||W||`` already known (the stopping test's scale).
     """
     m, n = op.m, op.n
+    LV, LU = locked if locked is not None else (None, None)
+    nlock = 0 if LV is None else LV.shape[0]
+    coef_lock = np.zeros(max(nlock, 1))
     eps = np.finfo(np.float64).eps
     # below semi-orthogonality (sqrt(eps), Simon 1984) the local recurrence
     # loses orthogonality like eps ||A|| / alpha (Paige 1976)
@@ -487,13 +583,16 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_colum
     u = np.empty(m) if full else None
     w = np.empty(n)
     x = np.empty(n)
-    start = rng.standard_normal(n) if v0 is None else np.array(v0, dtype=np.float64)
-    _lz.store_normalized(V, 0, start, _lz.norm2(start))
+    if nlock:
+        _random_orthonormal(V, 0, w, coef, rng, LV, coef_lock)
+    else:
+        start = rng.standard_normal(n) if v0 is None else np.array(v0, dtype=np.float64)
+        _lz.store_normalized(V, 0, start, _lz.nrm2(start))
     # number of kept Ritz triplets at a restart: the wanted k plus half the rest,
     # so each cycle adds at least (ncv - k) / 2 new vectors (Wu & Simon 2000, sec. 4,
     # thick-restart Lanczos keeps about this many)
     keep = min(ncv - 1, k + (ncv - k) // 2)
-    norm_est = 0.0
+    norm_est = norm0
     l = 0
     kept = np.zeros(0)
     products = 0
@@ -506,13 +605,13 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_colum
         for j in range(l, ncv):
             if full:
                 op.mv(V[j], u)
-                alpha = _lz.orthogonalize(U, j, u, coef)
+                alpha = _orthogonalize_locked(U, j, u, coef, LU, coef_lock)
                 products += 1
                 # breakdown floor: below sqrt(dim) eps ||A|| the new vector is rounding
                 # noise of the product, i.e. A v_j lies in span(U[:j]) (rank deficiency)
                 if alpha <= math.sqrt(m) * eps * norm_est or alpha == 0.0:
                     alpha = 0.0
-                    _random_orthonormal(U, j, u, coef, rng)
+                    _random_orthonormal(U, j, u, coef, rng, LU, coef_lock)
                 else:
                     _lz.store_normalized(U, j, u, alpha)
                 B[j, j] = alpha
@@ -535,11 +634,15 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_colum
                 B[j, j] = alpha
                 y_prev, y = y, y_prev
                 _lz.local_right_step(w, alpha, V[j])
-            beta = _lz.orthogonalize(V, j + 1, w, coef)
+            beta = _orthogonalize_locked(V, j + 1, w, coef, LV, coef_lock)
+            if not (math.isfinite(alpha) and math.isfinite(beta)):
+                # every product is checked (_Operand); this catches anything else
+                raise NonFiniteError(f"{op.caller}: a Lanczos coefficient became "
+                                     f"non-finite (alpha={alpha}, beta={beta}).")
             if beta <= math.sqrt(n) * eps * max(norm_est, alpha) or beta == 0.0:
                 beta = 0.0
-                if j + 1 < n:  # invariant subspace: continue with a fresh direction
-                    _random_orthonormal(V, j + 1, w, coef, rng)
+                if j + 1 + nlock < n:  # invariant subspace: continue with a fresh direction
+                    _random_orthonormal(V, j + 1, w, coef, rng, LV, coef_lock)
                 else:
                     V[j + 1] = 0.0
             else:
@@ -603,6 +706,72 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_colum
     return Ur, s[order], Vr, info
 
 
+def _lock_and_verify(op, U, s, V, info, k, ncv, tol, maxiter, rng):
+    """Find the copies of repeated smallest singular values that one Krylov space misses.
+
+    A Krylov space from one start vector holds one direction of each singular
+    subspace, so a ``j``-fold singular value is found once (in exact arithmetic;
+    rounding finds the others late or never).  The converged triplets are
+    locked and the smallest ones of ``W`` restricted to the complement of their
+    right vectors are computed from a fresh random start
+    (:func:`_thick_restart_gkl` with ``locked``); any that are smaller than
+    the current ``k``-th, beyond the accuracy ``sqrt(2) tol ||A||``, replace it,
+    and the search repeats until a pass finds none (the result is then
+    verified), at most ``k + 1`` passes.  ``U``, ``V`` are rows; returns the
+    same with ``info`` updated (``converged`` false if a pass did not converge
+    or the passes ran out while still improving).
+    """
+    m, n = op.m, op.n
+    eps = float(np.finfo(np.float64).eps)
+    LV, LU = V.copy(), U.copy()
+    # each improving pass adds at least one value, so k + 1 passes find a k-fold one
+    for _ in range(k + 1):
+        d = n - LV.shape[0]           # dimension of the unexplored right space
+        if d == 0:
+            break
+        if d == 1:
+            Un, sn, Vn, run = _last_direction(op, LV, LU, rng)
+        else:
+            kk = min(k, d - 1)
+            Un, sn, Vn, run = _thick_restart_gkl(op, kk, min(ncv, d), tol, False, None,
+                                                 maxiter, rng, True, False,
+                                                 locked=(LV, LU), norm0=info["norm"])
+            info["products"] += run["products"]
+            info["restarts"] += run["restarts"]
+            info["norm"] = max(info["norm"], run["norm"])
+            if not run["converged"]:
+                info.update(converged=False, unconverged=run["unconverged"])
+                break
+        delta = math.sqrt(2.0) * (tol + max(m, n) * eps) * info["norm"]
+        if not sn[0] < s[-1] - delta:
+            break                     # nothing smaller in the complement: verified
+        order = np.argsort(np.concatenate([s, sn]), kind="stable")[:k]
+        s = np.concatenate([s, sn])[order]
+        U = np.ascontiguousarray(np.concatenate([U, Un])[order])
+        V = np.ascontiguousarray(np.concatenate([V, Vn])[order])
+        LV, LU = np.concatenate([LV, Vn]), np.concatenate([LU, Un])
+    else:
+        info.update(converged=False, unconverged=1)
+    return U, s, V, info
+
+
+def _last_direction(op, LV, LU, rng):
+    """The one right direction orthogonal to ``LV`` (``n - 1`` rows) and its triplet."""
+    m, n = op.m, op.n
+    v = np.zeros((1, n))
+    u = np.zeros((1, m))
+    w, y = np.empty(n), np.empty(m)
+    coef, coef_lock = np.zeros(1), np.zeros(max(LV.shape[0], LU.shape[0]))
+    _random_orthonormal(v, 0, w, coef, rng, LV, coef_lock)
+    op.mv(v[0], y)
+    sigma = _orthogonalize_locked(u, 0, y, coef, LU, coef_lock)
+    if sigma > 0.0:
+        _lz.store_normalized(u, 0, y, sigma)
+    else:
+        _random_orthonormal(u, 0, y, coef, rng, LU, coef_lock)
+    return u, np.array([sigma]), v, dict(converged=True)
+
+
 def _cholesky_qr2_deferred(Y):
     """``Y = (Q P) R`` with ``Q P`` orthonormal, for tall ``Y`` (``m x k``).
 
@@ -640,11 +809,27 @@ def _cholesky_qr2_deferred(Y):
     return Q, P, R
 
 
-def _random_orthonormal(Q, j, x, coef, rng):
-    """``Q[j] <-`` a random unit vector orthogonal to ``Q[:j]`` (breakdown restart)."""
+def _orthogonalize_locked(Q, j, x, coef, L, coef_lock):
+    """:func:`fastsvd.kernels.lanczos.orthogonalize` of ``x`` against ``Q[:j]`` and,
+    if given, the locked rows ``L``; returns ``||x||``.
+
+    ``L`` is projected out before and after the basis: the basis is orthogonal
+    to ``L`` only to working precision, so its Gram-Schmidt pass brings back
+    rounding-size components along ``L`` that the second projection removes.
+    """
+    if L is None:
+        return _lz.orthogonalize(Q, j, x, coef)
+    _lz.orthogonalize(L, L.shape[0], x, coef_lock)
+    _lz.orthogonalize(Q, j, x, coef)
+    return _lz.orthogonalize(L, L.shape[0], x, coef_lock)
+
+
+def _random_orthonormal(Q, j, x, coef, rng, L=None, coef_lock=None):
+    """``Q[j] <-`` a random unit vector orthogonal to ``Q[:j]`` and to the locked rows
+    ``L`` (breakdown restart, or the start of a locked run)."""
     for _ in range(3):  # a random vector lies in span(Q[:j]) with probability 0
         x[:] = rng.standard_normal(x.shape[0])
-        nrm = _lz.orthogonalize(Q, j, x, coef)
+        nrm = _orthogonalize_locked(Q, j, x, coef, L, coef_lock)
         if nrm > 0.0:
             _lz.store_normalized(Q, j, x, nrm)
             return
@@ -766,7 +951,7 @@ def randomized_svd(M, n_components, *, n_oversamples=10, n_iter="auto",
         transpose = m < n
     if power_iteration_normalizer == "auto":
         power_iteration_normalizer = "none" if n_iter <= 2 else "LU"
-    op = _Operand(M, bool(transpose))  # works on M.T when transposed
+    op = _Operand(M, bool(transpose), "randomized_svd")  # works on M.T when transposed
     rows, cols = op.m, op.n
     if transpose:
         rows, cols = n, m
@@ -795,6 +980,10 @@ def randomized_svd(M, n_components, *, n_oversamples=10, n_iter="auto",
                                              np.ascontiguousarray(s), np.ascontiguousarray(Vt), W)
     if transpose:
         U, Vt = Vt.T, U.T
+    # undo the power-of-two scaling of the operand (exact unless s over/underflows)
+    s = np.ldexp(s, -op.shift)
+    if err is not None:
+        err = np.ldexp(err, -op.shift)
     U = np.ascontiguousarray(U, dtype=out_dtype)
     Vt = np.ascontiguousarray(Vt, dtype=out_dtype)
     s = np.ascontiguousarray(s, dtype=out_dtype)

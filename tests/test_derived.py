@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.sparse.linalg import aslinearoperator
+from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 import fastsvd
 from fastsvd import LinAlgError
@@ -797,3 +797,106 @@ def test_no_numpy_or_scipy_factorization_runs(monkeypatch):
     fastsvd.total_least_squares(A, b)
     for solver in ("full", "randomized", "lanczos"):
         fastsvd.pca(X, 3, solver=solver, random_state=0)
+
+
+# =========================================================================== extreme scales
+
+#: exact power-of-two scalings across the exponent range, and the decimal scales
+#: at which squares of entries over- or underflow (1e155, 1e-170, 1e300) or the
+#: entries themselves are subnormal (1e-310)
+SCALES = [2.0 ** -1000, 2.0 ** 1000, 1e-310, 1e-300, 1e-170, 1e155, 1e300]
+
+
+def _rescaled(Ac):
+    """``(e, 2**e Ac)`` with ``2**e max|Ac|`` in [1, 2): exact, so the unit-scale
+    problem is the same rounded matrix and results must be 2**-e times its results."""
+    e = 1 - np.frexp(np.abs(Ac).max())[1]
+    return e, np.ldexp(Ac, e)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_pca_at_extreme_scales(scale):
+    """Ratios are scale-free, singular values and scores scale by 2**-e, within
+    C u (ratios, a ratio of values each within u; was [0, 0] at 1e-170 and an
+    OverflowError at 1e300); the variances too where they are representable."""
+    X = _pca_data()
+    Xc = X * scale
+    e, X1 = _rescaled(Xc)
+    r, r1 = fastsvd.pca(Xc, 3), fastsvd.pca(X1, 3)
+    u = _u(X)
+    np.testing.assert_allclose(r.explained_variance_ratio, r1.explained_variance_ratio,
+                               rtol=C * u, atol=0)
+    np.testing.assert_allclose(np.ldexp(r.singular_values, e), r1.singular_values,
+                               rtol=C * u, atol=0)
+    np.testing.assert_allclose(np.ldexp(r.scores, e), r1.scores, rtol=0,
+                               atol=C * u * r1.singular_values[0])
+    np.testing.assert_allclose(r.components, r1.components, rtol=0, atol=C * u * 10)
+    if 1e-150 < scale < 1e150:   # s^2 representable: the variances scale by 2**-2e
+        np.testing.assert_allclose(np.ldexp(r.explained_variance, 2 * e),
+                                   r1.explained_variance, rtol=C * u, atol=0)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_norms_of_operands_at_extreme_scales(scale):
+    """spectral_norm of dense, sparse and LinearOperator operands and the nuclear
+    norm equal 2**-e times those of the rescaled matrix, within C u (Weyl; the
+    sparse norm was 2.67 against 5.94 at 1e160 and now is exact under scaling)."""
+    S0 = sp.random_array((300, 200), density=0.05, rng=3, format="csr")
+    Sc = S0 * scale
+    Sc.eliminate_zeros()
+    e, S1 = _rescaled(Sc.toarray())
+    ref = np.linalg.norm(S1, 2)
+    u = _u(S1)
+    for op in (Sc, aslinearoperator(Sc), Sc.toarray()):
+        if scale < 1e-307 and isinstance(op, LinearOperator):
+            # its products are subnormal, so inexact beyond rounding: a clear error
+            with pytest.raises(LinAlgError, match="residuals"):
+                fastsvd.spectral_norm(op)
+            continue
+        assert abs(np.ldexp(fastsvd.spectral_norm(op), e) - ref) <= C * u * ref
+    D = np.random.default_rng(4).standard_normal((40, 25)) * scale
+    e, D1 = _rescaled(D)
+    nuc = np.linalg.norm(D1, "nuc")
+    assert abs(np.ldexp(fastsvd.nuclear_norm(D), e) - nuc) <= C * _u(D1) * 25 * np.linalg.norm(D1, 2)
+
+
+@pytest.mark.parametrize("scale", [2.0 ** -1000, 2.0 ** 1000, 1e-300, 1e300, 1e-310])
+def test_lstsq_and_pinv_at_extreme_scales(scale):
+    """x of lstsq(A c, b c) is scale-free: within C u kappa of the rescaled problem's
+    (both are backward stable).  pinv(A c) = 2**e pinv(A1), where representable;
+    the residuals are squared only at the end, so they are finite where their
+    squares are representable."""
+    rng = np.random.default_rng(5)
+    A, b = rng.standard_normal((40, 25)), rng.standard_normal(40)
+    Ac, bc = A * scale, b * scale
+    e, A1 = _rescaled(Ac)
+    b1 = np.ldexp(bc, e)
+    kappa = np.linalg.cond(A1)
+    x, res, rank, s = fastsvd.lstsq(Ac, bc)
+    x1, res1, _, s1 = fastsvd.lstsq(A1, b1)
+    u = _u(A1)
+    assert rank == 25
+    assert np.linalg.norm(x - x1) <= C * u * kappa ** 2 * np.linalg.norm(x1)
+    # entries on the subnormal grid carry an absolute error up to eta / 2 each, so
+    # a backward-stable SVD errs by up to sqrt(m n) eta besides C u s_1 (the floor
+    # tests/checks.py's backward_error adds); ~1e-322, invisible for normal scales
+    eta = float(np.finfo(np.float64).smallest_subnormal)
+    floor = np.ldexp(np.sqrt(A.size) * eta, e) if scale < 1e-307 else 0.0
+    np.testing.assert_allclose(np.ldexp(s, e), s1, rtol=0, atol=C * u * s1[0] + floor)
+    if 1e-150 < scale < 1e150:
+        np.testing.assert_allclose(np.ldexp(res, 2 * e), res1, rtol=C * u * kappa, atol=0)
+    if scale > 1e-300:   # pinv(A1) / 1e-310 overflows: not representable
+        P = fastsvd.pinv(Ac)
+        P1 = fastsvd.pinv(A1)
+        assert np.linalg.norm(np.ldexp(P, -e) - P1, 2) <= C * u * kappa * np.linalg.norm(P1, 2)
+
+
+def test_spectral_norm_of_a_nan_operator_raises():
+    """A LinearOperator returning NaN: NonFiniteError naming the operator, not 0.0
+    (the norm of an all-NaN vector used to be 0), for every path of spectral_norm."""
+    for shape in [(300, 200), (300, 2), (300, 1)]:
+        L = LinearOperator(shape, matvec=lambda x, m=shape[0]: np.full(m, np.nan),
+                                     rmatvec=lambda y, n=shape[1]: np.full(n, np.nan),
+                                     dtype=float)
+        with pytest.raises(fastsvd.NonFiniteError, match="NaN"):
+            fastsvd.spectral_norm(L)

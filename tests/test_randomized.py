@@ -214,3 +214,50 @@ def test_errors():
         randomized_svd(aslinearoperator(M), 1)
     with pytest.raises(ValueError, match="cannot be used to seed"):
         randomized_svd(M, 1, random_state="seed")
+
+
+# ----------------------------------------------------------------------------- extreme scales
+
+@pytest.mark.parametrize("scale", [2.0 ** -1000, 2.0 ** -600, 2.0 ** 600, 2.0 ** 1000])
+@pytest.mark.parametrize("normalizer", ["LU", "QR", "none"])
+def test_power_of_two_scaling_is_exact(scale, normalizer):
+    """randomized_svd(2**e M) = 2**e randomized_svd(M) exactly, vectors and error
+    estimate included: the operand is scaled by a power of two into the safe
+    range and every later operation is homogeneous."""
+    M = with_singular_values(np.linspace(1.0, 10.0, 40), 70, 40, seed=6)
+    kw = dict(random_state=0, power_iteration_normalizer=normalizer, error_estimate=True)
+    U0, s0, Vt0, e0 = randomized_svd(M, 4, **kw)
+    U, s, Vt, e = randomized_svd(M * scale, 4, **kw)
+    assert np.array_equal(s, s0 * scale) and e == e0 * scale
+    assert np.array_equal(U, U0) and np.array_equal(Vt, Vt0)
+
+
+@pytest.mark.parametrize("scale", [1e-310, 1e-300, 1e-165, 1e155, 1e300])
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+def test_extreme_scales_give_the_scaled_results(scale, kind):
+    """Entries rounded to ``scale``'s grid (subnormal for 1e-310, which raised
+    NonFiniteError on finite input): the result is exactly 2**-e times the result
+    for the same rounded matrix rescaled by 2**e to unit size (the singular
+    values rounded once more where they are subnormal)."""
+    M0 = np.random.default_rng(1).standard_normal((80, 30))
+    Mc = M0 * scale
+    e = 1 - np.frexp(np.abs(Mc).max())[1]
+    M1 = np.ldexp(Mc, e)
+    wrap = sp.csr_array if kind == "csr" else np.asarray
+    U, s, Vt = randomized_svd(wrap(Mc), 2, random_state=0)
+    U1, s1, Vt1 = randomized_svd(wrap(M1), 2, random_state=0)
+    assert np.all(np.isfinite(s))
+    assert np.array_equal(s, np.ldexp(s1, -e))
+    assert np.array_equal(U, U1) and np.array_equal(Vt, Vt1)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_entries_raise_without_foreign_advice(bad):
+    """NaN/Inf entries: NonFiniteError naming what was found, and no advice to pass
+    a ``check_finite`` that randomized_svd does not take."""
+    from fastsvd._errors import NonFiniteError
+    M = np.ones((8, 5))
+    M[1, 1] = bad
+    with pytest.raises(NonFiniteError, match="NaN" if np.isnan(bad) else "Inf") as err:
+        randomized_svd(M, 2, random_state=0)
+    assert "check_finite" not in str(err.value)

@@ -453,3 +453,164 @@ class TestScipyExpectations:
     @pytest.mark.parametrize("shape", [(5, 7), (6, 6), (7, 5)])
     def test_return_singular_vectors(self, suite, rsv, shape):
         suite.test_svd_return_singular_vectors(rsv, shape)
+
+
+# ----------------------------------------------------------------------------- extreme scales
+
+#: powers of two across the exponent range (exact scalings: the results must be
+#: exactly the scaled unit-scale results, bit for bit, since the operand is
+#: scaled by a power of two into the safe range and every later operation is
+#: homogeneous), the decimal scales where squared norms used to over- and
+#: underflow (1e155, 1e-165), and subnormal entries (1e-310)
+EXACT_SCALES = [2.0 ** -1000, 2.0 ** -540, 2.0 ** 520, 2.0 ** 1000]
+ROUNDED_SCALES = [1e-310, 1e-300, 1e-165, 1e155, 1e300]
+
+
+def _operands(kind, A):
+    if kind == "dense":
+        return A
+    if kind == "csr":
+        return sp.csr_array(A)
+    return aslinearoperator(A)
+
+
+def _unit_scale(Ac):
+    """``(2**e, 2**e Ac)`` with ``2**e max|Ac|`` in [1, 2): an exact rescaling of the
+    rounded matrix, whose exact triplets are ``2**e`` times those of ``Ac``."""
+    e = 1 - np.frexp(np.abs(Ac).max())[1]
+    return e, np.ldexp(Ac, e)
+
+
+@pytest.mark.parametrize("scale", EXACT_SCALES)
+@pytest.mark.parametrize("kind", ["dense", "csr", "operator"])
+@pytest.mark.parametrize("which", ["LM", "SM"])
+def test_power_of_two_scaling_is_exact(scale, kind, which):
+    """svds(2**e A) = 2**e svds(A) exactly, vectors identical (was 23% off with a
+    converged report beyond 1e154, from squared norms overflowing)."""
+    A = with_singular_values(np.linspace(1.0, 10.0, 40), 70, 40, seed=6)
+    u0, s0, vh0 = svds(_operands(kind, A), k=3, which=which, rng=0)
+    u, s, vh = svds(_operands(kind, A * scale), k=3, which=which, rng=0)
+    assert np.array_equal(s, s0 * scale)
+    assert np.array_equal(u, u0) and np.array_equal(vh, vh0)
+
+
+@pytest.mark.parametrize("scale", EXACT_SCALES + ROUNDED_SCALES)
+@pytest.mark.parametrize("shape", [(60, 40), (40, 60)])
+@pytest.mark.parametrize("reorth", ["one-sided", "full"])
+def test_extreme_scales_meet_the_residual_bounds(scale, shape, reorth):
+    """Triplets of ``A c`` (entries rounded to ``c``'s grid, subnormal for 1e-310)
+    meet check_triplets' bounds (units of max(m, n) eps ||A||) once rescaled
+    exactly to unit size, and the report says converged with the explicit residuals."""
+    A0 = np.random.default_rng(0).standard_normal(shape)
+    Ac = A0 * scale
+    u, s, vh, rep = svds(Ac, k=3, rng=0, options={"reorth": reorth}, return_residuals=True)
+    e, A1 = _unit_scale(Ac)
+    assert rep.converged
+    check_triplets(A1, u, np.ldexp(s, e), vh, 3)
+    norm = np.linalg.norm(A1, 2)
+    assert np.all(np.ldexp(rep.av_residuals, e) <= C_RESIDUAL * max(shape) * eps_of(s.dtype) * norm)
+    assert np.all(np.ldexp(rep.atu_residuals, e) <= C_RESIDUAL * max(shape) * eps_of(s.dtype) * norm)
+
+
+def test_subnormal_operand_smallest():
+    """All-subnormal sparse entries, "SM": the triplets are those of the same rounded
+    matrix rescaled to unit size (which meet check_triplets' bounds), with the
+    singular values rounded once to the subnormal grid (their only error beyond
+    the unit-scale one: below 2**-1074 absolute, 1e-9 relative here)."""
+    A0 = _awkward_sparse(80, 50, np.int32, seed=3).toarray() + np.eye(80, 50)
+    Ac = A0 * 1e-312
+    e, A1 = _unit_scale(Ac)
+    u, s, vh = svds(sp.csc_array(Ac), k=3, which="SM", rng=0)
+    u1, s1, vh1 = svds(sp.csc_array(A1), k=3, which="SM", rng=0)
+    check_triplets(A1, u1, s1, vh1, 3, which="SM")
+    assert np.array_equal(u, u1) and np.array_equal(vh, vh1)
+    assert np.array_equal(s, np.ldexp(s1, -e))
+
+
+# ----------------------------------------------------------------------------- repeated smallest
+
+def test_repeated_zero_singular_values_are_all_found():
+    """Every fourth column zero: 10 zero singular values.  A Krylov space holds one
+    copy of each (was [0, 1.999, 2.19, 2.65] with converged=True); locking finds
+    them all, with orthonormal vectors and residuals at the rounding floor."""
+    A = np.random.default_rng(0).standard_normal((50, 40))
+    A[:, ::4] = 0.0
+    exact = reference_singular_values(A)
+    for M in (A, A.T.copy()):
+        u, s, vh, rep = svds(M, k=4, which="SM", rng=0, return_residuals=True)
+        assert rep.converged
+        check_triplets(M, u, s, vh, 4, which="SM", exact=exact)
+        assert np.all(s <= C_RESIDUAL * 50 * np.finfo(float).eps * exact[0])
+
+
+@pytest.mark.parametrize("k", [3, 6])
+def test_repeated_smallest_singular_value(k):
+    """sigma = 0.5 five times below a spread spectrum: the k smallest are all found
+    (one pass finds one copy of each; the passes lock and search the complement)."""
+    sigma = np.r_[np.full(5, 0.5), np.linspace(1.0, 2.0, 35)]
+    A = with_singular_values(sigma, 50, 40, seed=9)
+    u, s, vh = svds(A, k=k, which="SM", rng=1)
+    check_triplets(A, u, s, vh, k, which="SM", exact=sigma)
+
+
+def test_locking_to_the_last_direction():
+    """k = min(M, N) - 1 with a repeated zero: the complement shrinks to one direction."""
+    A = np.random.default_rng(2).standard_normal((9, 6))
+    A[:, 1] = A[:, 4] = 0.0
+    u, s, vh = svds(A, k=5, which="SM", rng=0)
+    check_triplets(A, u, s, vh, 5, which="SM")
+
+
+# ----------------------------------------------------------------------------- non-finite
+
+def _nan_after(A, calls):
+    """A LinearOperator for A whose products turn NaN after ``calls`` products."""
+    count = [0]
+
+    def product(f):
+        def g(x):
+            count[0] += 1
+            y = f(x)
+            return y * np.nan if count[0] > calls else y
+        return g
+    return LinearOperator(A.shape, matvec=product(lambda x: A @ x),
+                          rmatvec=product(lambda y: A.T @ y), dtype=float)
+
+
+@pytest.mark.parametrize("calls", [0, 7])
+def test_operator_producing_nan_raises(calls):
+    """An operator that returns NaN (at once, or mid-iteration) gets NonFiniteError
+    naming the operator (was [0, 0, 0]: the norm of an all-NaN vector was 0)."""
+    from fastsvd._errors import NonFiniteError
+    A = np.random.default_rng(0).standard_normal((30, 20))
+    with pytest.raises(NonFiniteError, match="LinearOperator's .*NaN"):
+        svds(_nan_after(A, calls), k=3, rng=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+def test_non_finite_entries_raise_without_foreign_advice(bad, kind):
+    """NaN/Inf entries: NonFiniteError (a ValueError) naming what was found; svds
+    has no check_finite argument, so the message must not suggest one."""
+    from fastsvd._errors import NonFiniteError
+    A = np.ones((6, 5))
+    A[2, 3] = bad
+    with pytest.raises(NonFiniteError, match="NaN" if np.isnan(bad) else "Inf") as err:
+        svds(_operands(kind, A), k=1)
+    assert "check_finite" not in str(err.value)
+
+
+def test_converged_is_backed_by_explicit_residuals():
+    """An operator whose rmatvec is not the transpose of its matvec (here off by
+    1e-6 relative): the Lanczos recurrences can converge, but the residuals
+    against the operator's own block products exceed tol ||A||, so the result
+    is not reported converged (raises, or converged=False with the report)."""
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((40, 30))
+    E = 1e-6 * rng.standard_normal((40, 30))
+    L = LinearOperator(A.shape, matvec=lambda x: A @ x, rmatvec=lambda y: (A + E).T @ y,
+                       matmat=lambda X: A @ X, rmatmat=lambda Y: (A + E).T @ Y, dtype=float)
+    *_, rep = svds(L, k=3, rng=0, return_residuals=True)
+    assert not rep.converged
+    with pytest.raises(np.linalg.LinAlgError, match="residual|did not reach"):
+        svds(L, k=3, rng=0)

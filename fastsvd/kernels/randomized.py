@@ -18,6 +18,7 @@ import numpy as np
 
 from .._jit import kernel
 from .blas import gemm
+from .lanczos import nrm2
 from .qr import geqrf, orgqr, qr_factor_r
 
 
@@ -142,17 +143,13 @@ def probe_error(MW, U, s, Vt, W):
     E = MW.copy()
     gemm(-1.0, U, T, 1.0, E)
     worst = 0.0
+    col = np.empty(E.shape[0], E.dtype)
     for c in range(r):
-        big = 0.0
-        for i in range(E.shape[0]):
-            big = max(big, abs(E[i, c]))
-        if big == 0.0:
-            continue
-        acc = 0.0
-        for i in range(E.shape[0]):
-            t = E[i, c] / big
-            acc += t * t
-        worst = max(worst, big * np.sqrt(acc))
+        col[:] = E[:, c]
+        # max() would drop a NaN: keep it, so a non-finite product is not read as 0
+        e = nrm2(col)
+        if e > worst or e != e:
+            worst = e
     return worst
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from .lanczos import nrm2
 
 
 @parallel_kernel
@@ -118,15 +119,14 @@ def coo_rmatvec(indptr, rows, cols, data, bounds, y, parts, x):
 
 
 @parallel_kernel
-def coo_bidiag_products(indptr, rows, cols, data, bounds, x, beta, y_prev, y, parts, sums, z):
+def coo_bidiag_products(indptr, rows, cols, data, bounds, x, beta, y_prev, y, parts, z):
     """The two products of one Golub-Kahan step in one kernel:
     ``y <- A x - beta y_prev`` and ``z <- A^T y``; returns ``||y||_2``.
 
     Each chunk of rows first forms its rows of ``y`` (flat gather), then
     scatters them into its row of ``parts`` while its entries are still in
-    cache; ``sums[c]`` receives the chunk's sum of squares of ``y``.  The norm
-    is the sum of those in chunk order, recomputed with scaling (as xNRM2) when
-    that sum over- or underflows.
+    cache.  The norm is :func:`fastsvd.kernels.lanczos.nrm2` of ``y`` (one more
+    pass over a vector the chunks have just written, so mostly in cache).
     """
     nchunks = bounds.shape[0] - 1
     for c in prange(nchunks):
@@ -138,30 +138,13 @@ def coo_bidiag_products(indptr, rows, cols, data, bounds, x, beta, y_prev, y, pa
             y[i] = -beta * y_prev[i]
         for p in range(p0, p1):
             y[np.uint64(rows[p])] += data[p] * x[np.uint64(cols[p])]
-        acc = 0.0
-        for i in range(r0, r1):
-            acc += y[i] * y[i]
-        sums[c] = acc
         part = parts[c]
         for t in range(part.shape[0]):
             part[t] = 0.0
         for p in range(p0, p1):
             part[np.uint64(cols[p])] += data[p] * y[np.uint64(rows[p])]
     _sum_parts(parts, z)
-    ss = 0.0
-    for c in range(nchunks):
-        ss += sums[c]
-    if ss < np.inf and ss > 1e-290:
-        return np.sqrt(ss)
-    big = 0.0
-    for v in y:
-        big = max(big, abs(v))
-    if big == 0.0 or not big < np.inf:
-        return big
-    ss = 0.0
-    for v in y:
-        ss += (v / big) * (v / big)
-    return big * np.sqrt(ss)
+    return nrm2(y)
 
 
 @kernel
