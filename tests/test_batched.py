@@ -8,9 +8,11 @@ with high relative accuracy, and a bad slice fails alone (status + NaN).
 import numpy as np
 import pytest
 
+import fastsvd
 from fastsvd.kernels.batched import NOT_CONVERGED, NOT_FINITE, svd_2x2, svd_batched
 from fastsvd.kernels.jacobi import svd_jacobi
-from tests.checks import assert_svd, reference_singular_values, relative_errors
+from tests.checks import (C_BACKWARD, C_ORTHO, C_SIGMA, assert_svd, backward_error, eps_of,
+                          orthogonality, reference_singular_values, relative_errors)
 
 EPS = np.finfo(np.float64).eps
 
@@ -245,3 +247,212 @@ def test_rank_deficient_slices_independent_of_their_lane_group(shape):
         np.testing.assert_array_equal(S[i], s[0])
         np.testing.assert_array_equal(U[i], u[0])
         np.testing.assert_array_equal(Vt[i], vt[0])
+
+
+# --------------------------------------------------------------------------
+# regressions: rank-deficient slices
+# --------------------------------------------------------------------------
+
+def _assert_slices(A3, U3, S2, Vt3, info, full_matrices):
+    """Every slice flagged OK and within the assert_svd bounds (backward error
+    4, orthogonality of full or thin U and V 8, each sigma 4, in units of
+    max(m, n) eps against mpmath)."""
+    assert np.all(info == 0), info
+    for i in range(A3.shape[0]):
+        assert_svd(A3[i], U3[i], S2[i], Vt3[i], full_matrices=full_matrices)
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_zero_row_2x2_has_orthogonal_u(full_matrices):
+    """``[[0.1, 0.2], [0, 0]]`` gave ``U = [[1, 1], [0, 0]]``: the cancelled
+    column kept rotating against the other until the lanes' test ``a_pq^2 >
+    tol^2 a_pp a_qq`` underflowed, and was then normalized as a singular
+    vector.  Bounds as assert_svd (orthogonality <= 8 max(m, n) eps)."""
+    A = np.array([[[0.1, 0.2], [0.0, 0.0]]])
+    _assert_slices(A, *svd_batched(A, True, full_matrices), full_matrices)
+    S0 = svd_batched(A, False, full_matrices)[1]
+    np.testing.assert_array_equal(S0, svd_batched(A, True, full_matrices)[1])
+    U, s, Vh = fastsvd.svd(A, full_matrices=full_matrices)
+    assert orthogonality(U[0]) <= C_ORTHO
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_zero_row_3x3_has_orthogonal_u(full_matrices):
+    """The fused 3x3 lanes: a zero row makes the columns dependent; ``U`` came
+    out with two columns equal up to sign (same cause as the 2x2)."""
+    A = np.array([[[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [4.0, 5.0, 7.0]]])
+    _assert_slices(A, *svd_batched(A, True, full_matrices), full_matrices)
+    U, s, Vh = fastsvd.svd(A, full_matrices=full_matrices)
+    assert orthogonality(U[0]) <= C_ORTHO
+
+
+def _zero_lines_float32():
+    rng = np.random.default_rng(4)
+    B = rng.standard_normal((8, 7)).astype(np.float32)
+    B[:, rng.random(7) < .3] = 0
+    B[rng.random(8) < .3, :] = 0
+    return B
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_float32_zero_rows_and_columns_converge(full_matrices):
+    """float32 8x7 with zero rows and columns reached the sweep cap (status 1,
+    NoConvergenceError from fastsvd.svd): the cancelled columns shrank until
+    their float32 entries were subnormal, where a rotation no longer changes
+    them.  Must converge and meet the assert_svd bounds in float32 eps."""
+    B = _zero_lines_float32()
+    _assert_slices(B[None], *svd_batched(B[None], True, full_matrices), full_matrices)
+    U, s, Vh = fastsvd.svd(B[None], full_matrices=full_matrices)
+    assert_svd(B, U[0], s[0], Vh[0], full_matrices=full_matrices)
+    np.testing.assert_array_equal(fastsvd.svd(B[None], compute_uv=False), s)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("full_matrices", [False, True])
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (5, 3), (3, 5), (8, 8), (9, 4), (4, 9),
+                                   (1, 4), (4, 1), (16, 15)])
+def test_rank_deficient_slices_every_path(shape, full_matrices, dtype):
+    """Zero rows, zero columns, rank one and two equal columns in every code
+    path: the 2x2 closed form (wide-range 2x2), the fused 3x3 lanes, the
+    eight-lane kernel (tall, and wide iterated transposed), the scalar
+    wide-range path (columns 1e+-30 / 1e+-150 apart), 1 x n and n x 1.
+    Each slice within the assert_svd bounds, full and thin U, V; values only
+    give the same values."""
+    m, n = shape
+    rng = np.random.default_rng(11)
+    fi = np.finfo(dtype)
+    wide = 1e-150 if dtype == np.float64 else 1e-30      # beyond the lane range
+    slices = []
+    for scale in (1.0, wide):
+        for _ in range(3):
+            A = rng.standard_normal((m, n))
+            A[rng.random(m) < 0.4, :] = 0.0
+            A[:, rng.random(n) < 0.4] = 0.0
+            slices.append(A)
+        slices.append(np.outer(rng.standard_normal(m), rng.standard_normal(n)))
+        A = rng.standard_normal((m, n))
+        A[:, -1] = A[:, 0]
+        A[0, :] = 0.0
+        slices.append(A)
+        if scale != 1.0:
+            for A in slices[-5:]:
+                A[:, rng.permutation(n)[: max(1, n // 2)]] *= scale
+                A[0, 0] = 1.0
+    A3 = np.array(slices).astype(dtype)
+    assert np.all(np.isfinite(A3)) and float(np.abs(A3).max()) < float(fi.max)
+    U, S, Vt, info = svd_batched(A3, True, full_matrices)
+    _assert_slices(A3, U, S, Vt, info, full_matrices)
+    S0 = svd_batched(A3, False, full_matrices)[1]
+    if full_matrices:
+        # the values of a full U are normalized through the scaled norms of the
+        # completion path: a few roundings from the thin ones, no more
+        assert np.all(np.abs(S0 - S) <= 4 * np.finfo(dtype).eps * S[:, :1])
+    else:
+        np.testing.assert_array_equal(S0, S)
+
+
+# --------------------------------------------------------------------------
+# seeded randomized sweep: every slice meets the bounds or carries a status
+# --------------------------------------------------------------------------
+
+#: shapes of the sweep: the closed-form 2x2, the fused 3x3 lanes, vectors
+#: (1 x n, n x 1), tall and wide (wide slices are iterated transposed), and
+#: up to the batched limit of 32
+SWEEP_SHAPES = [(1, 1), (1, 7), (9, 1), (2, 2), (3, 3), (2, 5), (5, 2), (4, 4), (8, 7), (7, 8),
+                (16, 15), (15, 16), (32, 32), (32, 5), (6, 32)]
+
+#: slice kinds of the sweep (see _random_slice)
+SWEEP_KINDS = ("gaussian", "zero_lines", "low_rank", "repeated", "graded_columns",
+               "graded_rows", "subnormal", "huge", "tiny", "integer")
+
+
+def _random_slice(rng, m, n, dtype, kind):
+    """One ``m x n`` test slice of the given kind, in ``dtype``.
+
+    Zero rows and columns are added at random to every kind (rank deficiency
+    with exactly dependent columns is the hard case for the Jacobi lanes: the
+    cancelled columns keep shrinking by rotations against the others)."""
+    fi = np.finfo(dtype)
+    k = min(m, n)
+    if kind == "low_rank":
+        r = int(rng.integers(0, k + 1))
+        A = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
+    elif kind == "repeated":
+        vals = rng.choice([0.0, 1.0, 2.0, 3.0], size=int(rng.integers(1, 3)))
+        s = np.sort(rng.choice(vals, size=k))[::-1]
+        qu = np.linalg.qr(rng.standard_normal((m, m)))[0][:, :k]
+        qv = np.linalg.qr(rng.standard_normal((n, n)))[0][:, :k]
+        A = (qu * s) @ qv.T
+    elif kind == "integer":
+        A = rng.integers(-3, 4, (m, n)).astype(float)
+    else:
+        A = rng.standard_normal((m, n))
+    # the exponent span of a graded slice: within the lane range (float64 2^-204,
+    # float32 2^-25) or beyond it (the scalar path), both
+    span = float(rng.uniform(1, -0.35 * fi.minexp * np.log10(2)))
+    if kind == "graded_columns":
+        A = A * np.logspace(0, -span, n)[rng.permutation(n)][None, :]
+    elif kind == "graded_rows":
+        A = A * np.logspace(0, -span, m)[rng.permutation(m)][:, None]
+    elif kind == "subnormal":
+        A = A * float(fi.smallest_subnormal) * 2.0 ** int(rng.integers(3, 20))
+        if rng.random() < 0.5:                     # subnormal entries beside normal ones
+            A = A + rng.standard_normal((m, n)) * (rng.random((m, n)) < 0.3)
+    elif kind == "huge":
+        A = A * (float(fi.max) / (4 * max(m, n)))
+    elif kind == "tiny":
+        A = A * float(fi.tiny) * 16
+    if kind == "zero_lines" or rng.random() < 0.3:
+        A[rng.random(m) < 0.3, :] = 0.0
+        A[:, rng.random(n) < 0.3] = 0.0
+    return A.astype(dtype)
+
+
+def _random_stack(rng):
+    """A random stack: shape, dtype, full/thin, with/without vectors, slices of
+    random kinds.  Returns ``(A3, kinds, full_matrices, compute_uv)``."""
+    m, n = SWEEP_SHAPES[int(rng.integers(len(SWEEP_SHAPES)))]
+    dtype = np.float32 if rng.random() < 0.5 else np.float64
+    b = int(rng.integers(1, 24))
+    kinds = [SWEEP_KINDS[int(i)] for i in rng.integers(len(SWEEP_KINDS), size=b)]
+    A3 = np.empty((b, m, n), dtype)
+    for i, kind in enumerate(kinds):
+        A3[i] = _random_slice(rng, m, n, dtype, kind)
+    return A3, kinds, bool(rng.random() < 0.5), bool(rng.random() < 0.75)
+
+
+def _slice_failures(A, U, s, Vt, full_matrices):
+    """Empty string if one slice's result meets the contract, else what failed.
+
+    Bounds in units of ``max(m, n) eps`` of the slice's dtype (tests/checks.py):
+    backward error <= 4, orthogonality of ``U`` and ``V`` (full or thin) <= 8,
+    ``s`` non-negative and descending, each ``s_i`` within ``4 max(m, n) eps
+    s_1`` of LAPACK's (numpy's float64 SVD of the same entries; LAPACK reaches
+    1.4 on this scale), plus the subnormal grid's half spacing, below which no
+    stored value can be closer.  ``U = Vt = None``: values only."""
+    m, n = A.shape
+    eps = eps_of(A.dtype)
+    if not (np.all(np.isfinite(s)) and np.all(s >= 0)):
+        return f"sign: s = {s}"
+    if np.any(np.diff(s) > 0):
+        return f"order: s = {s}"
+    ref = np.linalg.svd(A.astype(np.float64), compute_uv=False)
+    floor = float(np.finfo(A.dtype).smallest_subnormal)
+    err = np.abs(s.astype(np.float64) - ref).max(initial=0.0)
+    if err > C_SIGMA * max(m, n) * eps * ref[0] + floor:
+        return f"sigma: {err / (max(m, n) * eps * ref[0]):.3g} units, s = {s}, ref = {ref}"
+    if U is None:
+        return ""
+    if U.shape != ((m, m) if full_matrices else (m, len(s))) or \
+            Vt.shape != ((n, n) if full_matrices else (len(s), n)):
+        return f"shape: {U.shape}, {Vt.shape}"
+    be = backward_error(A, U, s, Vt)
+    if not be <= C_BACKWARD:
+        return f"backward: {be:.3g} units"
+    ou = orthogonality(U)
+    if not ou <= C_ORTHO:
+        return f"orthogonality of U: {ou:.3g} units"
+    ov = orthogonality(Vt.T)
+    if not ov <= C_ORTHO:
+        return f"orthogonality of V: {ov:.3g} units"
+    return ""

@@ -538,7 +538,29 @@ def _lane_pivot(GL, WL, d, p):
 
 
 @kernel
-def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
+def _flush_lane_row(GL, i, low, di, l):
+    """Row ``i`` of ``GL`` set to zero in the lanes flagged ``low``; returns the
+    squared norms ``di`` with those lanes zeroed.
+
+    Why: in a rank-deficient slice (zero rows, dependent columns) a column
+    cancelled to rounding noise still lies in the span of the others, so every
+    sweep rotates it again and shrinks it by about ``eps``.  The 2-D Jacobi
+    path flushes such a column once its norm underflows (xGESVJ does the
+    same); without a flush the lanes iterate until their test ``a_pq^2 >
+    tol^2 a_pp a_qq`` underflows (float64: the slice stops as converged with
+    a column that is *not* orthogonal to the others, so ``U`` is not
+    orthogonal) or until the float32 entries turn subnormal, where a rotation
+    no longer changes the stored column (float32: the sweep cap is reached).
+    Zero columns never rotate, and :func:`_finish_slice` completes ``U``.
+    """
+    zero = _vsplat(0.0)
+    for j in range(l):
+        _vstore(GL, i, LANES * j, _vselect(low, zero, _vload(GL, i, LANES * j)))
+    return _vselect(low, zero, di)
+
+
+@kernel
+def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps, dmin):
     """One row-cyclic sweep of one-sided Jacobi on ``LANES = 8`` small matrices
     at once, interleaved by lane, in eight-lane vectors.
 
@@ -561,6 +583,9 @@ def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
     pair's sum lost digits to cancellation and is recomputed (xGESVJ's rule,
     in the lanes where it applies).  ``nrot[0, lane]`` gets the lane's
     rotations in the sweep.
+
+    A column whose squared norm is below ``dmin`` at the start of a sweep is
+    set to zero (:func:`_flush_lane_rows`).
     """
     k = GL.shape[0]
     kw = WL.shape[0]
@@ -570,9 +595,15 @@ def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
     four = _vsplat(4.0)
     vtol2 = _vsplat(tol2)
     vroot = _vsplat(rooteps)
-    # 1. exact squared norms at the start of the sweep
+    vdmin = _vsplat(dmin)
+    # 1. exact squared norms at the start of the sweep; negligible columns flushed
     for i in range(k):
-        _vstore(d, i, 0, _lane_dot(GL, i, i, l))
+        di = _lane_dot(GL, i, i, l)
+        # (zero columns too: a nonzero column's squares may have underflowed)
+        low = _vlt(di, vdmin)
+        if _many(low):
+            di = _flush_lane_row(GL, i, low, di, l)
+        _vstore(d, i, 0, di)
     count = zero
     for p in range(k - 1):
         # 2. the largest remaining column to row p, per lane
@@ -664,7 +695,8 @@ def _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, e, GL, WL, ln, G, W, norms, or
     # squared norms from 2^(0.8 minexp) up are sums of normal squares to eps
     # (any entry whose square is subnormal is below eps of the norm)
     sq_min = math.ldexp(1.0, int(0.8 * fi.minexp))
-    fast = m >= n and U3.shape[2] == k
+    # (values only takes the same norms as thin U, so that both give the same values)
+    fast = m >= n and (not compute_uv or U3.shape[2] == k)
     if fast:
         for i in range(k):
             acc = 0.0
@@ -707,7 +739,7 @@ def _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, e, GL, WL, ln, G, W, norms, or
 
 
 @kernel
-def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
+def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2, dmin):
     """One Jacobi step on the columns ``x``, ``y`` of a ``3 x 3`` lane and their
     ``V`` rows ``v``, ``w`` (scalars in, scalars out: inlined into the lane
     loop of :func:`_sweep_3x3`, which it leaves vectorizable).
@@ -716,10 +748,23 @@ def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
     each, exact to a few ulps, so no norm tracking or recomputation rule is
     needed); the angle is Rutishauser's, branch free (a lane with ``|cos| <=
     tol`` gets ``sin = tau = 0``, the identity).  Returns the rotated twelve
-    entries and 1.0 if the lane rotated, else 0.0.
+    entries and 1.0 if the lane rotated, else 0.0.  A column whose squared
+    norm is below ``dmin`` is set to zero first (as :func:`_flush_lane_row`,
+    for the same reason: a cancelled column would rotate until the test
+    underflows, and then be taken as converged).
     """
     app = x0 * x0 + x1 * x1 + x2 * x2
     aqq = y0 * y0 + y1 * y1 + y2 * y2
+    fx = app < dmin
+    fy = aqq < dmin
+    x0 = 0.0 if fx else x0
+    x1 = 0.0 if fx else x1
+    x2 = 0.0 if fx else x2
+    y0 = 0.0 if fy else y0
+    y1 = 0.0 if fy else y1
+    y2 = 0.0 if fy else y2
+    app = 0.0 if fx else app
+    aqq = 0.0 if fy else aqq
     a = x0 * y0 + x1 * y1 + x2 * y2
     # |cos| > tol without square roots: the slices here have entries in
     # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
@@ -749,7 +794,7 @@ def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
 
 
 @kernel
-def _sweep_3x3(Z, rf, tol2):
+def _sweep_3x3(Z, rf, tol2, dmin):
     """One cyclic sweep of one-sided Jacobi on the ``LANES3`` ``3 x 3`` lanes of ``Z``.
 
     ``Z`` (``18 L`` entries, ``L = LANES3``) holds three columns of ``X``
@@ -790,11 +835,11 @@ def _sweep_3x3(Z, rf, tol2):
         r1 = float(Z[16 * L + ln])
         r2 = float(Z[17 * L + ln])
         a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, f1 = _rotate_3x3(
-            a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, tol2)
+            a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, tol2, dmin)
         b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, f2 = _rotate_3x3(
-            b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, tol2)
+            b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, tol2, dmin)
         c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, f3 = _rotate_3x3(
-            c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, tol2)
+            c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, tol2, dmin)
         Z[ln] = a0
         Z[L + ln] = a1
         Z[2 * L + ln] = a2
@@ -896,7 +941,7 @@ def _odd_slice(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, i, scan, G, W, nor
 
 @kernel
 def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order, hist,
+                dmin, Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order, hist,
                 valid):
     """Slices ``lo:hi`` of a ``3 x 3`` stack through ``LANES3`` streaming lanes.
 
@@ -952,7 +997,7 @@ def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, ro
         if active == 0:
             break
         # 2. one sweep in every lane
-        _sweep_3x3(Z, rf, tol2)
+        _sweep_3x3(Z, rf, tol2, dmin)
         # 3. write out the lanes that converged (or reached the cap)
         for ln in range(L):
             i0 = lane_slice[ln]
@@ -1012,7 +1057,7 @@ def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, ro
 
 @kernel
 def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                  GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                  dmin, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
                   hist, valid):
     """Slices ``lo:hi`` of a ``k x l`` stack through ``LANES`` streaming lanes
     (:func:`_lane_sweep`), refilled at sweep boundaries as in
@@ -1060,7 +1105,7 @@ def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, 
         if active == 0:
             break
         # 2. one sweep in every lane
-        _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps)
+        _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps, dmin)
         # 3. write out the lanes that converged (or reached the cap)
         for ln in range(L):
             i0 = lane_slice[ln]
@@ -1112,6 +1157,13 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
     # plain sums of squares lose nothing.  Slices spread wider take the scalar
     # path, whose norms and cosines are kept in scaled form.
     small = math.ldexp(1.0, int(0.2 * fi.minexp))
+    # lane columns whose squared norm drops below dmin are flushed to zero
+    # (_flush_lane_row).  float64: small^2, so that tol^2 a_pp a_qq stays normal
+    # for every column kept; float32 (tested in float64): sqrt(tiny), so that
+    # the entries of a kept column and of its next rotation stay far above the
+    # float32 subnormals.  Either way a flushed column is below eps ||A||.
+    small64 = math.ldexp(1.0, int(0.2 * np.finfo(np.float64).minexp))
+    dmin = max(small64 * small64, math.sqrt(float(fi.tiny)))
     fused3 = m == 3 and n == 3
     root_exp = math.frexp(math.sqrt(l))[1]
     group = LANES3 if fused3 else LANES
@@ -1132,7 +1184,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             Z = np.empty(18 * LANES3, A3.dtype)
             rf = np.empty(LANES3)
             _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                        Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                        dmin, Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
                         hist, valid)
         else:
             GL = np.empty((k, LANES * l), A3.dtype)
@@ -1140,7 +1192,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             d = np.empty((k, LANES))
             nrot = np.empty((1, LANES))
             _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small,
-                          root_exp, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done,
+                          root_exp, dmin, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done,
                           G, W, norms, order, hist, valid)
 
 
