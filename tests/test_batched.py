@@ -11,6 +11,7 @@ import pytest
 import fastsvd
 from fastsvd.kernels.batched import NOT_CONVERGED, NOT_FINITE, svd_2x2, svd_batched
 from fastsvd.kernels.jacobi import svd_jacobi
+from fastsvd.kernels.small import lartg
 from tests.checks import (C_BACKWARD, C_ORTHO, C_SIGMA, assert_svd, backward_error, eps_of,
                           orthogonality, reference_singular_values, relative_errors)
 
@@ -284,6 +285,34 @@ def test_zero_row_3x3_has_orthogonal_u(full_matrices):
     _assert_slices(A, *svd_batched(A, True, full_matrices), full_matrices)
     U, s, Vh = fastsvd.svd(A, full_matrices=full_matrices)
     assert orthogonality(U[0]) <= C_ORTHO
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_2x2_closed_form_with_subnormal_entries(dtype):
+    """Wide-range 2x2 slices take the closed form.  A float32 slice ran it in
+    float32 (``float()`` of a float32 is a float32 in Numba), and a rotation
+    from subnormal entries then had a cosine and sine of a few bits:
+    ``s_1`` 0.8% off and ``U`` not orthogonal.  float64 subnormal entries
+    likewise through xLARTG's subnormal ``r``.  Bounds as assert_svd, in
+    the dtype's eps (mpmath reference)."""
+    t = float(np.finfo(dtype).smallest_subnormal)
+    A3 = np.array([[[7 * t, -32 * t], [-12 * t, 1.2050705]],
+                   [[3 * t, 5 * t], [2 * t, -1.0]],
+                   [[1.0, 3 * t], [0.0, 5 * t]],
+                   [[-9 * t, 1.0], [13 * t, 0.0]]]).astype(dtype)
+    for full_matrices in (False, True):
+        _assert_slices(A3, *svd_batched(A3, True, full_matrices), full_matrices)
+
+
+def test_lartg_rotation_from_subnormals_is_orthogonal():
+    """xLARTG on subnormal ``f, g``: ``c^2 + s^2 = 1`` to a few eps and ``-s f
+    + c g = 0`` (the hypotenuse alone was subnormal, with few digits)."""
+    t = float(np.finfo(np.float64).smallest_subnormal)
+    for f, g in [(7 * t, -12 * t), (3 * t, 5 * t), (-1e-310, 3e-311), (t, t)]:
+        c, s, r = lartg(f, g)
+        assert abs(c * c + s * s - 1.0) <= 2 * EPS
+        assert abs(-s * f + c * g) <= t
+        assert abs(c * f + s * g - r) <= t
 
 
 def _zero_lines_float32():

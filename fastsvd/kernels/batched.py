@@ -294,8 +294,12 @@ def _fail(U, s, Vt):
 
 @kernel
 def _slice_2x2(A, U, s, Vt, compute_uv):
+    # in float64 (Numba's float() keeps a float32 a float32): float32 slices
+    # come here for their wide range, and in float32 a rotation built from
+    # subnormal entries has a cosine and sine of a few bits, so U was not
+    # orthogonal; in float64 they are normal numbers
     s1, s2, u11, u12, u21, u22, v11, v12, v21, v22 = svd_2x2(
-        float(A[0, 0]), float(A[0, 1]), float(A[1, 0]), float(A[1, 1]))
+        np.float64(A[0, 0]), np.float64(A[0, 1]), np.float64(A[1, 0]), np.float64(A[1, 1]))
     s[0] = s1
     s[1] = s2
     if compute_uv:
@@ -811,29 +815,31 @@ def _sweep_3x3(Z, rf, tol2, dmin):
     columns shifted between steps: 1.11 us a sweep of sixteen lanes, this
     0.46 us, measured 2026-11-23.)  ``rf`` gets 1.0 per lane that rotated.
     Entries must be scaled as for :func:`_lane_sweep` (:func:`_scan_slice`);
-    float32 entries are worked on in float64, where the range argument for
-    the squares holds, and the stores round back.
+    float32 entries are worked on in float64 (read with ``np.float64``:
+    Numba's ``float()`` keeps a float32 a float32, and the inner products
+    were float32 sums), where the range argument for the squares holds, and
+    the stores round back.
     """
     L = LANES3
     for ln in range(rf.size):
-        a0 = float(Z[ln])
-        a1 = float(Z[L + ln])
-        a2 = float(Z[2 * L + ln])
-        b0 = float(Z[3 * L + ln])
-        b1 = float(Z[4 * L + ln])
-        b2 = float(Z[5 * L + ln])
-        c0 = float(Z[6 * L + ln])
-        c1 = float(Z[7 * L + ln])
-        c2 = float(Z[8 * L + ln])
-        p0 = float(Z[9 * L + ln])
-        p1 = float(Z[10 * L + ln])
-        p2 = float(Z[11 * L + ln])
-        q0 = float(Z[12 * L + ln])
-        q1 = float(Z[13 * L + ln])
-        q2 = float(Z[14 * L + ln])
-        r0 = float(Z[15 * L + ln])
-        r1 = float(Z[16 * L + ln])
-        r2 = float(Z[17 * L + ln])
+        a0 = np.float64(Z[ln])
+        a1 = np.float64(Z[L + ln])
+        a2 = np.float64(Z[2 * L + ln])
+        b0 = np.float64(Z[3 * L + ln])
+        b1 = np.float64(Z[4 * L + ln])
+        b2 = np.float64(Z[5 * L + ln])
+        c0 = np.float64(Z[6 * L + ln])
+        c1 = np.float64(Z[7 * L + ln])
+        c2 = np.float64(Z[8 * L + ln])
+        p0 = np.float64(Z[9 * L + ln])
+        p1 = np.float64(Z[10 * L + ln])
+        p2 = np.float64(Z[11 * L + ln])
+        q0 = np.float64(Z[12 * L + ln])
+        q1 = np.float64(Z[13 * L + ln])
+        q2 = np.float64(Z[14 * L + ln])
+        r0 = np.float64(Z[15 * L + ln])
+        r1 = np.float64(Z[16 * L + ln])
+        r2 = np.float64(Z[17 * L + ln])
         a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, f1 = _rotate_3x3(
             a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, tol2, dmin)
         b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, f2 = _rotate_3x3(
