@@ -28,7 +28,7 @@ from numba.extending import intrinsic, models, register_model
 
 from .._jit import kernel, parallel_kernel
 from .jacobi import (MAX_SWEEPS, _safe_range, _scale_factors, _scaled, complete_rows,
-                     gesvj_work, power_of_two_scale, row_norm)
+                     gesvj_work, row_norm)
 from .small import lartg, lasv2
 
 #: per-slice status codes
@@ -409,10 +409,42 @@ def _identity(W):
 
 
 @kernel
+def _wide_scale(A):
+    """Exponent ``e`` that puts ``max|2^e a_ij| sqrt(max(m, n))`` in ``[lo / 4, lo)``,
+    ``lo`` the bottom of :func:`_safe_range` (float64 ``2^-408``, float32
+    ``2^-50``), for the scalar Jacobi of a slice whose entries span a wide range.
+
+    Why so low: the sweeps flush a row below the underflow threshold ``tiny``
+    and work with the pair's norm ratio ``r``, rotating by ``t ~ r cos``.  With
+    the largest column near 1 or above (a matrix of 1e+300 entries kept its
+    scale), a column cancelled to noise needs some 2000 bits of ``eps``-sized
+    decrements, one or two per sweep, to reach ``tiny`` (sweep cap), and
+    ``r`` can fall below ``tiny / eps``, where ``t`` is subnormal or zero: the
+    rotation then misses its angle (no convergence) or the pair is taken as
+    orthogonal whatever its cosine (``U`` or ``V`` not orthogonal).  Here the
+    largest column is near ``lo``: every column kept is at least ``tiny / lo``
+    of it, so ``t >= tol tiny / lo`` is normal, and noise is flushed some 600
+    bits (float32 76) below the top.  Entries below ``tiny eps / lo`` of the
+    largest underflow: a perturbation far below ``eps ||A||``.  Returns 0 for
+    a zero slice.
+    """
+    m, n = A.shape
+    amax = 0.0
+    for i in range(m):
+        for j in range(n):
+            amax = max(amax, abs(np.float64(A[i, j])))
+    if amax == 0.0:
+        return 0
+    lo, hi = _safe_range(A)
+    return math.frexp(lo)[1] - 1 - (math.frexp(amax)[1] + math.frexp(math.sqrt(max(m, n)))[1])
+
+
+@kernel
 def _slice_jacobi(A, U, s, Vt, compute_uv, max_sweeps, G, W, norms, order, hist, valid):
     """One slice by the scalar one-sided Jacobi (de Rijk pivoting, scaled norms
-    and cosines: any exponent range).  Returns the status."""
-    e = power_of_two_scale(A if A.shape[0] >= A.shape[1] else A.T)
+    and cosines), after the exact scaling of :func:`_wide_scale`.  Returns
+    the status."""
+    e = _wide_scale(A)
     _load_slice(A, G, e)
     _identity(W)
     info, sweeps = gesvj_work(G, W, norms, order, max_sweeps, hist)
