@@ -380,6 +380,31 @@ def test_rank_deficient_slices_every_path(shape, full_matrices, dtype):
         np.testing.assert_array_equal(S0, S)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (8, 8), (5, 7), (16, 15), (32, 32)])
+def test_stack_values_agree_with_slices(shape, dtype):
+    """A stack (batched kernel) and its slices one by one (the 2-D path) give
+    the same singular values within the sum of their bounds, 2 * 4 max(m, n)
+    eps sigma_1, in the dtype's eps: numpy's own tests compare
+    ``norm(A, 2, axis=(1, 2))`` in float32 with the slices' norms."""
+    m, n = shape
+    rng = np.random.default_rng(12)
+    A = rng.standard_normal((12, m, n))
+    A[1] = 0.0
+    A[2, :, 0] = 0.0
+    A[3, 0, :] = 0.0
+    A[4] = np.outer(rng.standard_normal(m), rng.standard_normal(n))
+    A[5] *= 1e-30
+    A = A.astype(dtype)
+    S = fastsvd.svd(A, compute_uv=False)
+    assert S.dtype == dtype
+    eps = eps_of(dtype)
+    for i in range(A.shape[0]):
+        s2d = fastsvd.svd(A[i], compute_uv=False)
+        bound = 2 * C_SIGMA * max(m, n) * eps * float(s2d[0])
+        assert np.abs(S[i].astype(np.float64) - s2d).max() <= bound, (i, S[i], s2d)
+
+
 # --------------------------------------------------------------------------
 # seeded randomized sweep: every slice meets the bounds or carries a status
 # --------------------------------------------------------------------------
