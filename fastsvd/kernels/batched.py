@@ -1,8 +1,8 @@
 """SVD of a stack of small matrices in one parallel loop (no Python per matrix).
 
 Each slice of a C-contiguous ``(b, m, n)`` stack is decomposed independently:
-``2 x 2`` slices by the closed form (one rotation to triangularize, then
-xLASV2), the others by one-sided Jacobi (:func:`fastsvd.kernels.jacobi.gesvj_work`)
+``2 x 2`` slices outside the lanes' range (below) by the closed form (one
+rotation to triangularize, then xLASV2), the others by one-sided Jacobi (:func:`fastsvd.kernels.jacobi.gesvj_work`)
 on the columns of ``A`` (or of ``A^T`` when ``m < n``, whose columns are the
 contiguous rows of ``A``).  Small matrices need no QR preconditioner to be
 fast, and one-sided Jacobi alone is already accurate for column-graded input.
@@ -10,7 +10,11 @@ Slices whose entries span a moderate range (within ``2^(0.2 minexp)`` of the
 largest) are iterated several at a time, one per SIMD lane
 (:func:`_stream_lanes`; ``3 x 3`` slices by the fused :func:`_stream_3x3`),
 each lane taking the next slice as soon as its own slice has converged;
-wider ones take the scalar Jacobi with scaled norms.
+wider ones take the scalar Jacobi with scaled norms, the slice scaled so
+that its largest column sits at the bottom of the safe range
+(:func:`_wide_scale`).  In both, a column that rotations cancel to noise
+(rank-deficient slices: zero rows or columns, dependent columns) is flushed
+to zero once negligible, and ``U`` is completed to orthonormal columns.
 
 The batch is cut into a few chunks per thread; a chunk allocates its
 workspace once and runs its slices serially, so the parallel loop has no
@@ -28,7 +32,7 @@ from numba.extending import intrinsic, models, register_model
 
 from .._jit import kernel, parallel_kernel
 from .jacobi import (MAX_SWEEPS, _safe_range, _scale_factors, _scaled, complete_rows,
-                     gesvj_work, row_norm)
+                     gesvj_work, power_of_two_scale, row_norm)
 from .small import lartg, lasv2
 
 #: per-slice status codes
@@ -444,7 +448,12 @@ def _slice_jacobi(A, U, s, Vt, compute_uv, max_sweeps, G, W, norms, order, hist,
     """One slice by the scalar one-sided Jacobi (de Rijk pivoting, scaled norms
     and cosines), after the exact scaling of :func:`_wide_scale`.  Returns
     the status."""
-    e = _wide_scale(A)
+    if min(A.shape) > 1:
+        e = _wide_scale(A)
+    else:
+        # a single column has no pairs to rotate: the plain scaling, whose
+        # norm needs no scaled sum of squares (1 x n stacks: 1.3x faster)
+        e = power_of_two_scale(A if A.shape[0] >= A.shape[1] else A.T)
     _load_slice(A, G, e)
     _identity(W)
     info, sweeps = gesvj_work(G, W, norms, order, max_sweeps, hist)
