@@ -8,9 +8,12 @@ with high relative accuracy, and a bad slice fails alone (status + NaN).
 import numpy as np
 import pytest
 
+import fastsvd
 from fastsvd.kernels.batched import NOT_CONVERGED, NOT_FINITE, svd_2x2, svd_batched
 from fastsvd.kernels.gejsv import svd_jacobi
-from tests.checks import assert_svd, reference_singular_values, relative_errors
+from fastsvd.kernels.small import lartg
+from tests.checks import (C_BACKWARD, C_ORTHO, C_SIGMA, assert_svd, backward_error, eps_of,
+                          orthogonality, reference_singular_values, relative_errors)
 
 EPS = np.finfo(np.float64).eps
 
@@ -245,3 +248,304 @@ def test_rank_deficient_slices_independent_of_their_lane_group(shape):
         np.testing.assert_array_equal(S[i], s[0])
         np.testing.assert_array_equal(U[i], u[0])
         np.testing.assert_array_equal(Vt[i], vt[0])
+
+
+# --------------------------------------------------------------------------
+# regressions: rank-deficient slices
+# --------------------------------------------------------------------------
+
+def _assert_slices(A3, U3, S2, Vt3, info, full_matrices):
+    """Every slice flagged OK and within the assert_svd bounds (backward error
+    4, orthogonality of full or thin U and V 8, each sigma 4, in units of
+    max(m, n) eps against mpmath)."""
+    assert np.all(info == 0), info
+    for i in range(A3.shape[0]):
+        assert_svd(A3[i], U3[i], S2[i], Vt3[i], full_matrices=full_matrices)
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_zero_row_2x2_has_orthogonal_u(full_matrices):
+    """``[[0.1, 0.2], [0, 0]]`` gave ``U = [[1, 1], [0, 0]]``: the cancelled
+    column kept rotating against the other until the lanes' test ``a_pq^2 >
+    tol^2 a_pp a_qq`` underflowed, and was then normalized as a singular
+    vector.  Bounds as assert_svd (orthogonality <= 8 max(m, n) eps)."""
+    A = np.array([[[0.1, 0.2], [0.0, 0.0]]])
+    _assert_slices(A, *svd_batched(A, True, full_matrices), full_matrices)
+    S0 = svd_batched(A, False, full_matrices)[1]
+    np.testing.assert_array_equal(S0, svd_batched(A, True, full_matrices)[1])
+    U, s, Vh = fastsvd.svd(A, full_matrices=full_matrices)
+    assert orthogonality(U[0]) <= C_ORTHO
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_zero_row_3x3_has_orthogonal_u(full_matrices):
+    """The fused 3x3 lanes: a zero row makes the columns dependent; ``U`` came
+    out with two columns equal up to sign (same cause as the 2x2)."""
+    A = np.array([[[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [4.0, 5.0, 7.0]]])
+    _assert_slices(A, *svd_batched(A, True, full_matrices), full_matrices)
+    U, s, Vh = fastsvd.svd(A, full_matrices=full_matrices)
+    assert orthogonality(U[0]) <= C_ORTHO
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_2x2_closed_form_with_subnormal_entries(dtype):
+    """Wide-range 2x2 slices take the closed form.  A float32 slice ran it in
+    float32 (``float()`` of a float32 is a float32 in Numba), and a rotation
+    from subnormal entries then had a cosine and sine of a few bits:
+    ``s_1`` 0.8% off and ``U`` not orthogonal.  float64 subnormal entries
+    likewise through xLARTG's subnormal ``r``.  Bounds as assert_svd, in
+    the dtype's eps (mpmath reference)."""
+    t = float(np.finfo(dtype).smallest_subnormal)
+    A3 = np.array([[[7 * t, -32 * t], [-12 * t, 1.2050705]],
+                   [[3 * t, 5 * t], [2 * t, -1.0]],
+                   [[1.0, 3 * t], [0.0, 5 * t]],
+                   [[-9 * t, 1.0], [13 * t, 0.0]]]).astype(dtype)
+    for full_matrices in (False, True):
+        _assert_slices(A3, *svd_batched(A3, True, full_matrices), full_matrices)
+
+
+def test_lartg_rotation_from_subnormals_is_orthogonal():
+    """xLARTG on subnormal ``f, g``: ``c^2 + s^2 = 1`` to a few eps and ``-s f
+    + c g = 0`` (the hypotenuse alone was subnormal, with few digits)."""
+    t = float(np.finfo(np.float64).smallest_subnormal)
+    for f, g in [(7 * t, -12 * t), (3 * t, 5 * t), (-1e-310, 3e-311), (t, t)]:
+        c, s, r = lartg(f, g)
+        assert abs(c * c + s * s - 1.0) <= 2 * EPS
+        assert abs(-s * f + c * g) <= t
+        assert abs(c * f + s * g - r) <= t
+
+
+def _zero_lines_float32():
+    rng = np.random.default_rng(4)
+    B = rng.standard_normal((8, 7)).astype(np.float32)
+    B[:, rng.random(7) < .3] = 0
+    B[rng.random(8) < .3, :] = 0
+    return B
+
+
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_float32_zero_rows_and_columns_converge(full_matrices):
+    """float32 8x7 with zero rows and columns reached the sweep cap (status 1,
+    NoConvergenceError from fastsvd.svd): the cancelled columns shrank until
+    their float32 entries were subnormal, where a rotation no longer changes
+    them.  Must converge and meet the assert_svd bounds in float32 eps."""
+    B = _zero_lines_float32()
+    _assert_slices(B[None], *svd_batched(B[None], True, full_matrices), full_matrices)
+    U, s, Vh = fastsvd.svd(B[None], full_matrices=full_matrices)
+    assert_svd(B, U[0], s[0], Vh[0], full_matrices=full_matrices)
+    np.testing.assert_array_equal(fastsvd.svd(B[None], compute_uv=False), s)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("full_matrices", [False, True])
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (5, 3), (3, 5), (8, 8), (9, 4), (4, 9),
+                                   (1, 4), (4, 1), (16, 15)])
+def test_rank_deficient_slices_every_path(shape, full_matrices, dtype):
+    """Zero rows, zero columns, rank one and two equal columns in every code
+    path: the 2x2 closed form (wide-range 2x2), the fused 3x3 lanes, the
+    eight-lane kernel (tall, and wide iterated transposed), the scalar
+    wide-range path (columns 1e+-30 / 1e+-150 apart), 1 x n and n x 1.
+    Each slice within the assert_svd bounds, full and thin U, V; values only
+    give the same values."""
+    m, n = shape
+    rng = np.random.default_rng(11)
+    fi = np.finfo(dtype)
+    wide = 1e-150 if dtype == np.float64 else 1e-30      # beyond the lane range
+    slices = []
+    for scale in (1.0, wide):
+        for _ in range(3):
+            A = rng.standard_normal((m, n))
+            A[rng.random(m) < 0.4, :] = 0.0
+            A[:, rng.random(n) < 0.4] = 0.0
+            slices.append(A)
+        slices.append(np.outer(rng.standard_normal(m), rng.standard_normal(n)))
+        A = rng.standard_normal((m, n))
+        A[:, -1] = A[:, 0]
+        A[0, :] = 0.0
+        slices.append(A)
+        if scale != 1.0:
+            for A in slices[-5:]:
+                A[:, rng.permutation(n)[: max(1, n // 2)]] *= scale
+                A[0, 0] = 1.0
+    A3 = np.array(slices).astype(dtype)
+    assert np.all(np.isfinite(A3)) and float(np.abs(A3).max()) < float(fi.max)
+    U, S, Vt, info = svd_batched(A3, True, full_matrices)
+    _assert_slices(A3, U, S, Vt, info, full_matrices)
+    S0 = svd_batched(A3, False, full_matrices)[1]
+    if full_matrices:
+        # the values of a full U are normalized through the scaled norms of the
+        # completion path: a few roundings from the thin ones, no more
+        assert np.all(np.abs(S0 - S) <= 4 * np.finfo(dtype).eps * S[:, :1])
+    else:
+        np.testing.assert_array_equal(S0, S)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (8, 8), (5, 7), (16, 15), (32, 32)])
+def test_stack_values_agree_with_slices(shape, dtype):
+    """A stack (batched kernel) and its slices one by one (the 2-D path) give
+    the same singular values within the sum of their bounds, 2 * 4 max(m, n)
+    eps sigma_1, in the dtype's eps: numpy's own tests compare
+    ``norm(A, 2, axis=(1, 2))`` in float32 with the slices' norms."""
+    m, n = shape
+    rng = np.random.default_rng(12)
+    A = rng.standard_normal((12, m, n))
+    A[1] = 0.0
+    A[2, :, 0] = 0.0
+    A[3, 0, :] = 0.0
+    A[4] = np.outer(rng.standard_normal(m), rng.standard_normal(n))
+    A[5] *= 1e-30
+    A = A.astype(dtype)
+    S = fastsvd.svd(A, compute_uv=False)
+    assert S.dtype == dtype
+    eps = eps_of(dtype)
+    for i in range(A.shape[0]):
+        s2d = fastsvd.svd(A[i], compute_uv=False)
+        bound = 2 * C_SIGMA * max(m, n) * eps * float(s2d[0])
+        assert np.abs(S[i].astype(np.float64) - s2d).max() <= bound, (i, S[i], s2d)
+
+
+# --------------------------------------------------------------------------
+# seeded randomized sweep: every slice meets the bounds or carries a status
+# --------------------------------------------------------------------------
+
+#: shapes of the sweep: the closed-form 2x2, the fused 3x3 lanes, vectors
+#: (1 x n, n x 1), tall and wide (wide slices are iterated transposed), and
+#: up to the batched limit of 32
+SWEEP_SHAPES = [(1, 1), (1, 7), (9, 1), (2, 2), (3, 3), (2, 5), (5, 2), (4, 4), (8, 7), (7, 8),
+                (16, 15), (15, 16), (32, 32), (32, 5), (6, 32)]
+
+#: slice kinds of the sweep (see _random_slice)
+SWEEP_KINDS = ("gaussian", "zero_lines", "low_rank", "repeated", "graded_columns",
+               "graded_rows", "subnormal", "huge", "tiny", "integer")
+
+
+def _random_slice(rng, m, n, dtype, kind):
+    """One ``m x n`` test slice of the given kind, in ``dtype``.
+
+    Zero rows and columns are added at random to every kind (rank deficiency
+    with exactly dependent columns is the hard case for the Jacobi lanes: the
+    cancelled columns keep shrinking by rotations against the others)."""
+    fi = np.finfo(dtype)
+    k = min(m, n)
+    if kind == "low_rank":
+        r = int(rng.integers(0, k + 1))
+        A = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
+    elif kind == "repeated":
+        vals = rng.choice([0.0, 1.0, 2.0, 3.0], size=int(rng.integers(1, 3)))
+        s = np.sort(rng.choice(vals, size=k))[::-1]
+        qu = np.linalg.qr(rng.standard_normal((m, m)))[0][:, :k]
+        qv = np.linalg.qr(rng.standard_normal((n, n)))[0][:, :k]
+        A = (qu * s) @ qv.T
+    elif kind == "integer":
+        A = rng.integers(-3, 4, (m, n)).astype(float)
+    else:
+        A = rng.standard_normal((m, n))
+    # graded: exponent spans within the lane range (float64 2^-204, float32
+    # 2^-25), beyond it (the scalar path), and down to the subnormals
+    decades = -np.log10(float(fi.smallest_subnormal))
+    span = float(rng.uniform(1, 0.35 * decades if rng.random() < 0.5 else decades))
+    if kind == "graded_columns":
+        A = A * np.logspace(0, -span, n)[rng.permutation(n)][None, :]
+    elif kind == "graded_rows":
+        A = A * np.logspace(0, -span, m)[rng.permutation(m)][:, None]
+    elif kind == "subnormal":
+        A = A * float(fi.smallest_subnormal) * 2.0 ** int(rng.integers(3, 20))
+        if rng.random() < 0.5:                     # subnormal entries beside normal ones
+            A = A + rng.standard_normal((m, n)) * (rng.random((m, n)) < 0.3)
+    elif kind == "huge":
+        A = A * (float(fi.max) / (4 * max(m, n)))
+    elif kind == "tiny":
+        A = A * float(fi.tiny) * 16
+    if kind.startswith("graded") and rng.random() < 0.5:
+        # the whole graded slice anywhere in the exponent range, short of overflow
+        amax = float(np.abs(A).max())
+        if amax > 0:
+            # log10 of the factor, applied in two halves (it may exceed the range)
+            f = (np.log10(float(fi.max) / (4 * max(m, n))) - np.log10(amax)
+                 - rng.uniform(0, decades))
+            A = A * 10.0 ** (f / 2) * 10.0 ** (f / 2)
+    if kind == "zero_lines" or rng.random() < 0.3:
+        A[rng.random(m) < 0.3, :] = 0.0
+        A[:, rng.random(n) < 0.3] = 0.0
+    return A.astype(dtype)
+
+
+def _random_stack(rng):
+    """A random stack: shape, dtype, full/thin, with/without vectors, slices of
+    random kinds.  Returns ``(A3, kinds, full_matrices, compute_uv)``."""
+    m, n = SWEEP_SHAPES[int(rng.integers(len(SWEEP_SHAPES)))]
+    dtype = np.float32 if rng.random() < 0.5 else np.float64
+    b = int(rng.integers(1, 24))
+    kinds = [SWEEP_KINDS[int(i)] for i in rng.integers(len(SWEEP_KINDS), size=b)]
+    A3 = np.empty((b, m, n), dtype)
+    for i, kind in enumerate(kinds):
+        A3[i] = _random_slice(rng, m, n, dtype, kind)
+    return A3, kinds, bool(rng.random() < 0.5), bool(rng.random() < 0.75)
+
+
+def _slice_failures(A, U, s, Vt, full_matrices):
+    """Empty string if one slice's result meets the contract, else what failed.
+
+    Bounds in units of ``max(m, n) eps`` of the slice's dtype (tests/checks.py):
+    backward error <= 4, orthogonality of ``U`` and ``V`` (full or thin) <= 8,
+    ``s`` non-negative and descending, each ``s_i`` within ``4 max(m, n) eps
+    s_1`` of LAPACK's (numpy's float64 SVD of the same entries; LAPACK reaches
+    1.4 on this scale), plus the subnormal grid's half spacing, below which no
+    stored value can be closer.  ``U = Vt = None``: values only."""
+    m, n = A.shape
+    eps = eps_of(A.dtype)
+    if not (np.all(np.isfinite(s)) and np.all(s >= 0)):
+        return f"sign: s = {s}"
+    if np.any(np.diff(s) > 0):
+        return f"order: s = {s}"
+    ref = np.linalg.svd(A.astype(np.float64), compute_uv=False)
+    floor = float(np.finfo(A.dtype).smallest_subnormal)
+    err = np.abs(s.astype(np.float64) - ref).max(initial=0.0)
+    if err > C_SIGMA * max(m, n) * eps * ref[0] + floor:
+        return f"sigma: {err / (max(m, n) * eps * ref[0]):.3g} units, s = {s}, ref = {ref}"
+    if U is None:
+        return ""
+    if U.shape != ((m, m) if full_matrices else (m, len(s))) or \
+            Vt.shape != ((n, n) if full_matrices else (len(s), n)):
+        return f"shape: {U.shape}, {Vt.shape}"
+    be = backward_error(A, U, s, Vt)
+    if not be <= C_BACKWARD:
+        return f"backward: {be:.3g} units"
+    ou = orthogonality(U)
+    if not ou <= C_ORTHO:
+        return f"orthogonality of U: {ou:.3g} units"
+    ov = orthogonality(Vt.T)
+    if not ov <= C_ORTHO:
+        return f"orthogonality of V: {ov:.3g} units"
+    return ""
+
+
+def test_random_stacks_meet_bounds_or_flag():
+    """1000 seeded random stacks (shapes up to 32 x 32 incl. 1 x n, n x 1, 2x2,
+    3x3; float32 and float64; full and thin; with and without vectors; slices
+    with zero rows and columns, rank deficiency, repeated singular values,
+    graded rows or columns down to the subnormals, subnormal, huge and tiny
+    entries, integers).  Every slice either meets the bounds of
+    :func:`_slice_failures` (units of max(m, n) eps: backward error 4,
+    orthogonality 8, sigma 4) or carries a nonzero status with NaN outputs,
+    so that the caller can retry it; and no finite slice may be flagged."""
+    rng = np.random.default_rng(20261124)
+    failures = []
+    flagged = []
+    for _ in range(1000):
+        A3, kinds, full_matrices, compute_uv = _random_stack(rng)
+        U, S, Vt, info = svd_batched(A3, compute_uv, full_matrices)
+        for i in range(A3.shape[0]):
+            if info[i] != 0:
+                assert np.all(np.isnan(S[i]))
+                assert not compute_uv or (np.all(np.isnan(U[i])) and np.all(np.isnan(Vt[i])))
+                flagged.append((A3.shape, A3.dtype.name, kinds[i], int(info[i])))
+                continue
+            msg = _slice_failures(A3[i], U[i] if compute_uv else None, S[i],
+                                  Vt[i] if compute_uv else None, full_matrices)
+            if msg:
+                failures.append((A3.shape, A3.dtype.name, kinds[i], full_matrices, msg))
+    assert not failures, failures[:5]
+    # every slice here is finite: a flag would mean a retry on another method
+    assert not flagged, flagged[:5]

@@ -1,8 +1,9 @@
 """SVD of a stack of small matrices in one parallel loop (no Python per matrix).
 
 Each slice of a C-contiguous ``(b, m, n)`` stack is decomposed independently:
-``2 x 2`` slices by the closed form (one rotation to triangularize, then
-xLASV2), the others by one-sided Jacobi (:func:`fastsvd.kernels.gesvj.gesvj_work`)
+``2 x 2`` slices outside the lanes' range (below) by the closed form (one
+rotation to triangularize, then xLASV2), the others by one-sided Jacobi
+(:func:`fastsvd.kernels.gesvj.gesvj_work`)
 on the columns of ``A`` (or of ``A^T`` when ``m < n``, whose columns are the
 contiguous rows of ``A``).  Small matrices need no QR preconditioner to be
 fast, and one-sided Jacobi alone is already accurate for column-graded input.
@@ -10,7 +11,11 @@ Slices whose entries span a moderate range (within ``2^(0.2 minexp)`` of the
 largest) are iterated several at a time, one per SIMD lane
 (:func:`_stream_lanes`; ``3 x 3`` slices by the fused :func:`_stream_3x3`),
 each lane taking the next slice as soon as its own slice has converged;
-wider ones take the scalar Jacobi with scaled norms.
+wider ones take the scalar Jacobi with scaled norms, the slice scaled so
+that its largest column sits at the bottom of the safe range
+(:func:`_wide_scale`).  In both, a column that rotations cancel to noise
+(rank-deficient slices: zero rows or columns, dependent columns) is flushed
+to zero once negligible, and ``U`` is completed to orthonormal columns.
 
 The batch is cut into a few chunks per thread; a chunk allocates its
 workspace once and runs its slices serially, so the parallel loop has no
@@ -294,8 +299,12 @@ def _fail(U, s, Vt):
 
 @kernel
 def _slice_2x2(A, U, s, Vt, compute_uv):
+    # in float64 (Numba's float() keeps a float32 a float32): float32 slices
+    # come here for their wide range, and in float32 a rotation built from
+    # subnormal entries has a cosine and sine of a few bits, so U was not
+    # orthogonal; in float64 they are normal numbers
     s1, s2, u11, u12, u21, u22, v11, v12, v21, v22 = svd_2x2(
-        float(A[0, 0]), float(A[0, 1]), float(A[1, 0]), float(A[1, 1]))
+        np.float64(A[0, 0]), np.float64(A[0, 1]), np.float64(A[1, 0]), np.float64(A[1, 1]))
     s[0] = s1
     s[1] = s2
     if compute_uv:
@@ -405,10 +414,47 @@ def _identity(W):
 
 
 @kernel
+def _wide_scale(A):
+    """Exponent ``e`` that puts ``max|2^e a_ij| sqrt(max(m, n))`` in ``[lo / 4, lo)``,
+    ``lo`` the bottom of :func:`_safe_range` (float64 ``2^-408``, float32
+    ``2^-50``), for the scalar Jacobi of a slice whose entries span a wide range.
+
+    Why so low: the sweeps flush a row below the underflow threshold ``tiny``
+    and work with the pair's norm ratio ``r``, rotating by ``t ~ r cos``.  With
+    the largest column near 1 or above (a matrix of 1e+300 entries kept its
+    scale), a column cancelled to noise needs some 2000 bits of ``eps``-sized
+    decrements, one or two per sweep, to reach ``tiny`` (sweep cap), and
+    ``r`` can fall below ``tiny / eps``, where ``t`` is subnormal or zero: the
+    rotation then misses its angle (no convergence) or the pair is taken as
+    orthogonal whatever its cosine (``U`` or ``V`` not orthogonal).  Here the
+    largest column is near ``lo``: every column kept is at least ``tiny / lo``
+    of it, so ``t >= tol tiny / lo`` is normal, and noise is flushed some 600
+    bits (float32 76) below the top.  Entries below ``tiny eps / lo`` of the
+    largest underflow: a perturbation far below ``eps ||A||``.  Returns 0 for
+    a zero slice.
+    """
+    m, n = A.shape
+    amax = 0.0
+    for i in range(m):
+        for j in range(n):
+            amax = max(amax, abs(np.float64(A[i, j])))
+    if amax == 0.0:
+        return 0
+    lo, hi = _safe_range(A)
+    return math.frexp(lo)[1] - 1 - (math.frexp(amax)[1] + math.frexp(math.sqrt(max(m, n)))[1])
+
+
+@kernel
 def _slice_jacobi(A, U, s, Vt, compute_uv, max_sweeps, G, W, norms, order, hist, valid):
     """One slice by the scalar one-sided Jacobi (de Rijk pivoting, scaled norms
-    and cosines: any exponent range).  Returns the status."""
-    e = power_of_two_scale(A if A.shape[0] >= A.shape[1] else A.T)
+    and cosines), after the exact scaling of :func:`_wide_scale`.  Returns
+    the status."""
+    if min(A.shape) > 1:
+        e = _wide_scale(A)
+    else:
+        # a single column has no pairs to rotate: the plain scaling, whose
+        # norm needs no scaled sum of squares (1 x n stacks: 1.3x faster)
+        e = power_of_two_scale(A if A.shape[0] >= A.shape[1] else A.T)
     _load_slice(A, G, e)
     _identity(W)
     info, sweeps = gesvj_work(G, W, norms, order, max_sweeps, hist)
@@ -538,7 +584,29 @@ def _lane_pivot(GL, WL, d, p):
 
 
 @kernel
-def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
+def _flush_lane_row(GL, i, low, di, l):
+    """Row ``i`` of ``GL`` set to zero in the lanes flagged ``low``; returns the
+    squared norms ``di`` with those lanes zeroed.
+
+    Why: in a rank-deficient slice (zero rows, dependent columns) a column
+    cancelled to rounding noise still lies in the span of the others, so every
+    sweep rotates it again and shrinks it by about ``eps``.  The 2-D Jacobi
+    path flushes such a column once its norm underflows (xGESVJ does the
+    same); without a flush the lanes iterate until their test ``a_pq^2 >
+    tol^2 a_pp a_qq`` underflows (float64: the slice stops as converged with
+    a column that is *not* orthogonal to the others, so ``U`` is not
+    orthogonal) or until the float32 entries turn subnormal, where a rotation
+    no longer changes the stored column (float32: the sweep cap is reached).
+    Zero columns never rotate, and :func:`_finish_slice` completes ``U``.
+    """
+    zero = _vsplat(0.0)
+    for j in range(l):
+        _vstore(GL, i, LANES * j, _vselect(low, zero, _vload(GL, i, LANES * j)))
+    return _vselect(low, zero, di)
+
+
+@kernel
+def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps, dmin):
     """One row-cyclic sweep of one-sided Jacobi on ``LANES = 8`` small matrices
     at once, interleaved by lane, in eight-lane vectors.
 
@@ -561,6 +629,9 @@ def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
     pair's sum lost digits to cancellation and is recomputed (xGESVJ's rule,
     in the lanes where it applies).  ``nrot[0, lane]`` gets the lane's
     rotations in the sweep.
+
+    A column whose squared norm is below ``dmin`` at the start of a sweep is
+    set to zero (:func:`_flush_lane_rows`).
     """
     k = GL.shape[0]
     kw = WL.shape[0]
@@ -570,9 +641,15 @@ def _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps):
     four = _vsplat(4.0)
     vtol2 = _vsplat(tol2)
     vroot = _vsplat(rooteps)
-    # 1. exact squared norms at the start of the sweep
+    vdmin = _vsplat(dmin)
+    # 1. exact squared norms at the start of the sweep; negligible columns flushed
     for i in range(k):
-        _vstore(d, i, 0, _lane_dot(GL, i, i, l))
+        di = _lane_dot(GL, i, i, l)
+        # (zero columns too: a nonzero column's squares may have underflowed)
+        low = _vlt(di, vdmin)
+        if _many(low):
+            di = _flush_lane_row(GL, i, low, di, l)
+        _vstore(d, i, 0, di)
     count = zero
     for p in range(k - 1):
         # 2. the largest remaining column to row p, per lane
@@ -664,7 +741,8 @@ def _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, e, GL, WL, ln, G, W, norms, or
     # squared norms from 2^(0.8 minexp) up are sums of normal squares to eps
     # (any entry whose square is subnormal is below eps of the norm)
     sq_min = math.ldexp(1.0, int(0.8 * fi.minexp))
-    fast = m >= n and U3.shape[2] == k
+    # (values only takes the same norms as thin U, so that both give the same values)
+    fast = m >= n and (not compute_uv or U3.shape[2] == k)
     if fast:
         for i in range(k):
             acc = 0.0
@@ -707,7 +785,7 @@ def _finish_lane(A3, U3, S2, Vt3, compute_uv, i0, e, GL, WL, ln, G, W, norms, or
 
 
 @kernel
-def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
+def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2, dmin):
     """One Jacobi step on the columns ``x``, ``y`` of a ``3 x 3`` lane and their
     ``V`` rows ``v``, ``w`` (scalars in, scalars out: inlined into the lane
     loop of :func:`_sweep_3x3`, which it leaves vectorizable).
@@ -716,14 +794,20 @@ def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
     each, exact to a few ulps, so no norm tracking or recomputation rule is
     needed); the angle is Rutishauser's, branch free (a lane with ``|cos| <=
     tol`` gets ``sin = tau = 0``, the identity).  Returns the rotated twelve
-    entries and 1.0 if the lane rotated, else 0.0.
+    entries and 1.0 if the lane rotated, else 0.0.  A column whose squared
+    norm is below ``dmin`` is not rotated: it counts as zero, and the finish
+    (:func:`_finish_lane_3x3`) makes it zero (as :func:`_flush_lane_row`, for
+    the same reason: a cancelled column would rotate until the test
+    underflows, and then be taken as converged).  Not rotating costs two
+    compares beside the test; zeroing it here lengthened every step's chain
+    of dependent operations (3x3 stacks took twice as long).
     """
     app = x0 * x0 + x1 * x1 + x2 * x2
     aqq = y0 * y0 + y1 * y1 + y2 * y2
     a = x0 * y0 + x1 * y1 + x2 * y2
     # |cos| > tol without square roots: the slices here have entries in
     # [2^(0.2 minexp), 1] (see gesvj_batched), so tol^2 a_pp a_qq >= 2^-918 is normal
-    rot = a * a > tol2 * app * aqq
+    rot = (a * a > tol2 * app * aqq) & (app >= dmin) & (aqq >= dmin)
     # Rutishauser's t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
     # zeta = (a_qq - a_pp) / (2 a_pq), multiplied through by 2 |a_pq|:
     # t = num / den, num = sign(d) 2 a_pq, den = |d| + sqrt(d^2 + 4 a_pq^2),
@@ -749,7 +833,7 @@ def _rotate_3x3(x0, x1, x2, y0, y1, y2, v0, v1, v2, w0, w1, w2, tol2):
 
 
 @kernel
-def _sweep_3x3(Z, rf, tol2):
+def _sweep_3x3(Z, rf, tol2, dmin):
     """One cyclic sweep of one-sided Jacobi on the ``LANES3`` ``3 x 3`` lanes of ``Z``.
 
     ``Z`` (``18 L`` entries, ``L = LANES3``) holds three columns of ``X``
@@ -766,35 +850,37 @@ def _sweep_3x3(Z, rf, tol2):
     columns shifted between steps: 1.11 us a sweep of sixteen lanes, this
     0.46 us, measured 2026-11-23.)  ``rf`` gets 1.0 per lane that rotated.
     Entries must be scaled as for :func:`_lane_sweep` (:func:`_scan_slice`);
-    float32 entries are worked on in float64, where the range argument for
-    the squares holds, and the stores round back.
+    float32 entries are worked on in float64 (read with ``np.float64``:
+    Numba's ``float()`` keeps a float32 a float32, and the inner products
+    were float32 sums), where the range argument for the squares holds, and
+    the stores round back.
     """
     L = LANES3
     for ln in range(rf.size):
-        a0 = float(Z[ln])
-        a1 = float(Z[L + ln])
-        a2 = float(Z[2 * L + ln])
-        b0 = float(Z[3 * L + ln])
-        b1 = float(Z[4 * L + ln])
-        b2 = float(Z[5 * L + ln])
-        c0 = float(Z[6 * L + ln])
-        c1 = float(Z[7 * L + ln])
-        c2 = float(Z[8 * L + ln])
-        p0 = float(Z[9 * L + ln])
-        p1 = float(Z[10 * L + ln])
-        p2 = float(Z[11 * L + ln])
-        q0 = float(Z[12 * L + ln])
-        q1 = float(Z[13 * L + ln])
-        q2 = float(Z[14 * L + ln])
-        r0 = float(Z[15 * L + ln])
-        r1 = float(Z[16 * L + ln])
-        r2 = float(Z[17 * L + ln])
+        a0 = np.float64(Z[ln])
+        a1 = np.float64(Z[L + ln])
+        a2 = np.float64(Z[2 * L + ln])
+        b0 = np.float64(Z[3 * L + ln])
+        b1 = np.float64(Z[4 * L + ln])
+        b2 = np.float64(Z[5 * L + ln])
+        c0 = np.float64(Z[6 * L + ln])
+        c1 = np.float64(Z[7 * L + ln])
+        c2 = np.float64(Z[8 * L + ln])
+        p0 = np.float64(Z[9 * L + ln])
+        p1 = np.float64(Z[10 * L + ln])
+        p2 = np.float64(Z[11 * L + ln])
+        q0 = np.float64(Z[12 * L + ln])
+        q1 = np.float64(Z[13 * L + ln])
+        q2 = np.float64(Z[14 * L + ln])
+        r0 = np.float64(Z[15 * L + ln])
+        r1 = np.float64(Z[16 * L + ln])
+        r2 = np.float64(Z[17 * L + ln])
         a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, f1 = _rotate_3x3(
-            a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, tol2)
+            a0, a1, a2, b0, b1, b2, p0, p1, p2, q0, q1, q2, tol2, dmin)
         b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, f2 = _rotate_3x3(
-            b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, tol2)
+            b0, b1, b2, c0, c1, c2, q0, q1, q2, r0, r1, r2, tol2, dmin)
         c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, f3 = _rotate_3x3(
-            c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, tol2)
+            c0, c1, c2, a0, a1, a2, r0, r1, r2, p0, p1, p2, tol2, dmin)
         Z[ln] = a0
         Z[L + ln] = a1
         Z[2 * L + ln] = a2
@@ -829,46 +915,22 @@ def _load_lane_3x3(A3, i0, e, Z, ln):
 
 
 @kernel
-def _finish_lane_3x3(A3, U3, S2, Vt3, compute_uv, i0, e, Z, ln, G, W, norms, order, valid):
-    """``s``, ``U`` (normalized columns) and ``V^T`` of slice ``i0`` straight from
-    its converged lane.  A slice with a zero column goes through
-    :func:`_finish_slice`, which completes ``U`` to orthonormal columns."""
+def _finish_lane_3x3(A3, U3, S2, Vt3, compute_uv, i0, e, Z, ln, dmin, G, W, norms, order,
+                     valid):
+    """``s``, ``U`` and ``V^T`` of slice ``i0`` from its converged lane when a
+    column's squared norm is below ``dmin``: that column is set to zero (see
+    :func:`_rotate_3x3`) and :func:`_finish_slice` completes ``U`` to
+    orthonormal columns."""
     L = LANES3
     for i in range(3):
         acc = 0.0
         for j in range(3):
-            acc += Z[3 * L * i + L * j + ln] * Z[3 * L * i + L * j + ln]
-        norms[i] = math.sqrt(acc)
-    if norms[0] == 0.0 or norms[1] == 0.0 or norms[2] == 0.0:
-        for i in range(3):
-            for j in range(3):
-                G[i, j] = Z[3 * L * i + L * j + ln]
-                if compute_uv:
-                    W[i, j] = Z[9 * L + 3 * L * i + L * j + ln]
-        _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, e, G, W, norms,
-                      order, valid)
-        return
-    # stable descending order of three (bubble network, strict compares)
-    o0, o1, o2 = 0, 1, 2
-    if norms[o0] < norms[o1]:
-        o0, o1 = o1, o0
-    if norms[o1] < norms[o2]:
-        o1, o2 = o2, o1
-    if norms[o0] < norms[o1]:
-        o0, o1 = o1, o0
-    order[0] = o0
-    order[1] = o1
-    order[2] = o2
-    g1, g2 = _lane_factors(-e)
-    for i in range(3):
-        S2[i0, i] = (norms[order[i]] * g1) * g2
-    if compute_uv:
-        for i in range(3):
-            r = order[i]
-            nrm = norms[r]
-            for j in range(3):
-                U3[i0, j, i] = Z[3 * L * r + L * j + ln] / nrm
-                Vt3[i0, i, j] = Z[9 * L + 3 * L * r + L * j + ln]
+            acc += np.float64(Z[3 * L * i + L * j + ln]) ** 2
+        for j in range(3):
+            G[i, j] = Z[3 * L * i + L * j + ln] if acc >= dmin else 0.0
+            if compute_uv:
+                W[i, j] = Z[9 * L + 3 * L * i + L * j + ln]
+    _finish_slice(A3[i0], U3[i0], S2[i0], Vt3[i0], compute_uv, e, G, W, norms, order, valid)
 
 
 @kernel
@@ -896,7 +958,7 @@ def _odd_slice(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, i, scan, G, W, nor
 
 @kernel
 def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order, hist,
+                dmin, Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order, hist,
                 valid):
     """Slices ``lo:hi`` of a ``3 x 3`` stack through ``LANES3`` streaming lanes.
 
@@ -952,7 +1014,7 @@ def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, ro
         if active == 0:
             break
         # 2. one sweep in every lane
-        _sweep_3x3(Z, rf, tol2)
+        _sweep_3x3(Z, rf, tol2, dmin)
         # 3. write out the lanes that converged (or reached the cap)
         for ln in range(L):
             i0 = lane_slice[ln]
@@ -973,17 +1035,18 @@ def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, ro
             n0 = 0.0
             n1 = 0.0
             n2 = 0.0
+            # (in float64, as the sweep decided which columns are below dmin)
             for j in range(3):
-                n0 += Z[L * j + ln] * Z[L * j + ln]
-                n1 += Z[3 * L + L * j + ln] * Z[3 * L + L * j + ln]
-                n2 += Z[6 * L + L * j + ln] * Z[6 * L + L * j + ln]
+                n0 += np.float64(Z[L * j + ln]) ** 2
+                n1 += np.float64(Z[3 * L + L * j + ln]) ** 2
+                n2 += np.float64(Z[6 * L + L * j + ln]) ** 2
+            if n0 < dmin or n1 < dmin or n2 < dmin:
+                _finish_lane_3x3(A3, U3, S2, Vt3, compute_uv, i0, e, Z, ln, dmin,
+                                 G, W, norms, order, valid)
+                continue
             n0 = math.sqrt(n0)
             n1 = math.sqrt(n1)
             n2 = math.sqrt(n2)
-            if n0 == 0.0 or n1 == 0.0 or n2 == 0.0:
-                _finish_lane_3x3(A3, U3, S2, Vt3, compute_uv, i0, e, Z, ln,
-                                 G, W, norms, order, valid)
-                continue
             # stable descending order of three (bubble network, strict compares)
             o0, o1, o2 = 0, 1, 2
             s0, s1, s2 = n0, n1, n2
@@ -1012,7 +1075,7 @@ def _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, ro
 
 @kernel
 def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                  GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                  dmin, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
                   hist, valid):
     """Slices ``lo:hi`` of a ``k x l`` stack through ``LANES`` streaming lanes
     (:func:`_lane_sweep`), refilled at sweep boundaries as in
@@ -1060,7 +1123,7 @@ def _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, 
         if active == 0:
             break
         # 2. one sweep in every lane
-        _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps)
+        _lane_sweep(GL, WL, d, nrot, l, tol2, rooteps, dmin)
         # 3. write out the lanes that converged (or reached the cap)
         for ln in range(L):
             i0 = lane_slice[ln]
@@ -1112,6 +1175,13 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
     # plain sums of squares lose nothing.  Slices spread wider take the scalar
     # path, whose norms and cosines are kept in scaled form.
     small = math.ldexp(1.0, int(0.2 * fi.minexp))
+    # lane columns whose squared norm drops below dmin are flushed to zero
+    # (_flush_lane_row).  float64: small^2, so that tol^2 a_pp a_qq stays normal
+    # for every column kept; float32 (tested in float64): sqrt(tiny), so that
+    # the entries of a kept column and of its next rotation stay far above the
+    # float32 subnormals.  Either way a flushed column is below eps ||A||.
+    small64 = math.ldexp(1.0, int(0.2 * np.finfo(np.float64).minexp))
+    dmin = max(small64 * small64, math.sqrt(float(fi.tiny)))
     fused3 = m == 3 and n == 3
     root_exp = math.frexp(math.sqrt(l))[1]
     group = LANES3 if fused3 else LANES
@@ -1132,7 +1202,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             Z = np.empty(18 * LANES3, A3.dtype)
             rf = np.empty(LANES3)
             _stream_3x3(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small, root_exp,
-                        Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
+                        dmin, Z, rf, lane_slice, lane_exp, lane_sweeps_done, G, W, norms, order,
                         hist, valid)
         else:
             GL = np.empty((k, LANES * l), A3.dtype)
@@ -1140,7 +1210,7 @@ def gesvj_batched(A3, compute_uv, full_matrices, max_sweeps, nchunks, U3, S2, Vt
             d = np.empty((k, LANES))
             nrot = np.empty((1, LANES))
             _stream_lanes(A3, U3, S2, Vt3, info, compute_uv, max_sweeps, lo, hi, small,
-                          root_exp, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done,
+                          root_exp, dmin, GL, WL, d, nrot, lane_slice, lane_exp, lane_sweeps_done,
                           G, W, norms, order, hist, valid)
 
 

@@ -9,6 +9,12 @@ import numpy as np
 
 from .._jit import kernel
 
+#: float64's smallest normal number, and an exact scaling that lifts two
+#: numbers below it well into the normal range (and back)
+_TINY = float(np.finfo(np.float64).tiny)
+_UP = 2.0 ** 600
+_DOWN = 2.0 ** -600
+
 
 @kernel
 def lartg(f, g):
@@ -16,7 +22,10 @@ def lartg(f, g):
 
     ``c >= 0`` and ``r`` takes the sign of ``f`` (``r = |g|``, ``c = 0`` when
     ``f == 0``).  ``math.hypot`` scales internally, so neither ``f**2`` nor
-    ``g**2`` can overflow or underflow.
+    ``g**2`` can overflow or underflow.  When ``r`` itself would be subnormal
+    (float64), ``f`` and ``g`` are first scaled up by an exact power of two as
+    xLARTG does: a subnormal ``r`` holds only some of its digits, and ``c``,
+    ``s`` computed from it would not satisfy ``c^2 + s^2 = 1`` to ``eps``.
 
     Returns
     -------
@@ -27,6 +36,11 @@ def lartg(f, g):
     if f == 0:
         return 0.0, math.copysign(1.0, g), abs(g)
     rho = math.hypot(f, g)
+    if rho < _TINY:
+        fs = f * _UP
+        gs = g * _UP
+        rho = math.hypot(fs, gs)
+        return abs(fs) / rho, math.copysign(1.0, fs) * gs / rho, math.copysign(rho, f) * _DOWN
     c = abs(f) / rho
     s = math.copysign(1.0, f) * g / rho
     return c, s, math.copysign(rho, f)
