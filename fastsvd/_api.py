@@ -62,6 +62,21 @@ def _resolve_method(method, lapack_driver, accuracy):
     return method
 
 
+def _is_dask(a):
+    """A dask array (checked by module name: dask is an optional extra, never imported here)."""
+    return type(a).__module__.split(".")[0] == "dask"
+
+
+def _symmetric_from_lower(a):
+    """The symmetric matrices the lower triangles of ``a`` define (numpy's
+    ``hermitian=True`` reads only those), so every method of the fallback chain
+    decomposes the same matrix.  A copy; the input is not touched."""
+    if a.shape[-1] != a.shape[-2]:
+        raise LinAlgError("Last 2 dimensions of the array must be square")
+    lower = np.tril(a)
+    return lower + np.swapaxes(np.tril(a, -1), -1, -2)
+
+
 def _check_memory(a, dtype, compute_uv, full_matrices):
     """Raise ``MemoryError`` before allocating if the results and workspaces cannot fit.
 
@@ -256,15 +271,18 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     ----------
     a : (..., M, N) array_like
         Real matrix or stack of matrices.  Integers and bools are computed in
-        float64, float32 stays float32.
+        float64, float32 stays float32.  A tall-skinny or short-fat dask array
+        gives lazy dask arrays computed by TSQR on the workers
+        (:func:`fastsvd.distributed.svd`; pass ``full_matrices=False``).
     full_matrices : bool, default True
         ``U`` is ``M x M`` and ``Vh`` ``N x N``; otherwise ``M x K`` and
         ``K x N`` with ``K = min(M, N)``.
     compute_uv : bool, default True
         Return only ``S`` when False.
     hermitian : bool, default False
-        Accepted for numpy compatibility.  The general algorithm is used, so
-        the result is a valid SVD either way.
+        As numpy: ``a`` is taken as symmetric and only its lower triangle is
+        read; the SVD comes from its eigen-decomposition (``S = |lambda|``), about
+        half the work of the general path.  Non-square input raises as in numpy.
     method : {"auto", "qr", "dc", "jacobi"}
         ``"qr"``: bidiagonal QR iteration (LAPACK's gesvd); ``"dc"``: divide
         and conquer (gesdd); ``"jacobi"``: one-sided Jacobi (gejsv), high
@@ -318,18 +336,23 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     >>> bool(np.allclose(U @ np.diag(S) @ Vh, A))
     True
     """
-    del hermitian  # a general SVD is an SVD of a symmetric matrix too
+    if _is_dask(a):
+        # the matrix may not fit one machine: TSQR graphs whose tasks run these kernels
+        from . import distributed
+        return distributed.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
     method = _resolve_method(method, lapack_driver, accuracy)
     if on_failure not in _ON_FAILURE:
         raise ValueError(f"on_failure must be one of {_ON_FAILURE}, got {on_failure!r}")
     a = as_matrix_stack(a)
     dtype = working_dtype(a.dtype)
+    if hermitian:
+        a = _symmetric_from_lower(a)
     if check_finite and not (on_failure == "nan" and a.ndim > 2):
         _check_finite(a)
     shape = a.shape
     plan = _dispatch.choose_dense(shape, dtype, compute_uv=compute_uv,
                                   full_matrices=full_matrices, method=method,
-                                  accuracy=accuracy)
+                                  accuracy=accuracy, hermitian=hermitian)
     _check_memory(a, dtype, compute_uv, full_matrices)
     if a.size == 0:
         result = _empty_result(shape, dtype, compute_uv, full_matrices)
@@ -377,18 +400,25 @@ def _as_shape(shape):
     return tuple(int(x) for x in shape)
 
 
-def plan(a, *, compute_uv=True, full_matrices=True, method="auto", accuracy="backward"):
+def plan(a, *, compute_uv=True, full_matrices=True, method="auto", accuracy="backward",
+         hermitian=False):
     """The :class:`~fastsvd._dispatch.Plan` that :func:`svd` would follow for ``a``.
 
     ``a`` may be an array or just a shape tuple.  ``print(fastsvd.plan(A))``
-    says which method runs, in which steps, and why.
+    says which method runs, in which steps, and why.  For a dask array it
+    describes the distributed plan (:func:`fastsvd.distributed.plan`).
     """
+    if _is_dask(a):
+        from . import distributed
+        return distributed.plan(a)
     method = _resolve_method(method, None, accuracy)
     if isinstance(a, tuple):
         shape, dtype = _as_shape(a), np.dtype(np.float64)
     else:
         a = as_matrix_stack(a)
         shape, dtype = a.shape, working_dtype(a.dtype)
+    if hermitian and shape[-1] != shape[-2]:
+        raise LinAlgError("Last 2 dimensions of the array must be square")
     return _dispatch.choose_dense(shape, dtype, compute_uv=compute_uv,
                                   full_matrices=full_matrices, method=method,
-                                  accuracy=accuracy)
+                                  accuracy=accuracy, hermitian=hermitian)

@@ -17,12 +17,15 @@ DENSE_DRIVERS = {
     "qr": ("fastsvd.kernels.gesvd", "svd_qr"),
     "dc": ("fastsvd.kernels.gesdd", "svd_gesdd"),
     "jacobi": ("fastsvd.kernels.gejsv", "svd_jacobi"),
+    "hermitian": ("fastsvd.kernels.syevd", "svd_hermitian"),
 }
 #: What each method is, in one line, for plan() and the docs.
 DESCRIPTIONS = {
     "qr": "Householder bidiagonalization + implicit-shift bidiagonal QR (xGESVD)",
     "dc": "Householder bidiagonalization + bidiagonal divide and conquer (xGESDD)",
     "jacobi": "QR-preconditioned one-sided Jacobi, high relative accuracy (xGEJSV)",
+    "hermitian": "symmetric eigen-decomposition: Householder tridiagonalization + tridiagonal "
+                 "divide and conquer, sigma = |lambda| (xSYEVD, as numpy's hermitian=True)",
     "batched": "one parallel loop over the stack: one-sided Jacobi per slice, closed form "
                "for 2 x 2 (xGESVJ, xLASV2)",
 }
@@ -34,21 +37,19 @@ FALLBACK_ORDER = ("dc", "qr", "jacobi")
 #: QR first for m >= 1.6 n (flop counts cross at 5/3; LAPACK's xGESVD uses 1.6).
 QR_FIRST_RATIO = 1.6
 #: Stacks of matrices up to this order go to the batched kernel (one parallel
-#: loop, no Python per slice); issue 4 asks for n <= 32, measured in
-#: benchmarks/bench_jacobi.py (Batched: 2000 x 32 x 32 beats numpy's stacked svd).
+#: loop, no Python per slice); benchmarks/bench_jacobi.py (Batched) shows
+#: 2000 x 32 x 32 still beating numpy's stacked svd.
 BATCH_MAX_ORDER = 32
 #: Divide and conquer pays over QR iteration with vectors from this order on;
 #: LAPACK's xBDSDC switches at 25 (SMLSIZ).  Revisit with benchmarks/bench_dense.py.
 DC_MIN_ORDER = 25
 #: Values only: divide and conquer's O(n^2) values path beats bidiagonal QR
-#: sweeps from here on (bidiagonal of a 2000 x 2000 random matrix: 0.12 s vs
-#: 0.23 s; 1000: 0.033 s vs 0.060 s; 500: 0.009 s vs 0.016 s; 2 threads).
-#: Below it both are a few milliseconds next to the O(n^3) reduction.
+#: sweeps from here on (about 2x at 500-2000, benchmarks/TUNING.md); below it
+#: both are a few milliseconds next to the O(n^3) reduction.
 DC_VALUES_MIN_ORDER = 200
 #: Values only from this order: the divide and conquer driver reduces in two
 #: stages (dense to band by level-3 products, band to bidiagonal by bulge
-#: chasing), the same constant as ``fastsvd.kernels.gesdd.TWO_STAGE_MIN``
-#: (2000 x 2000, 2 threads: 0.78 s against one-stage 1.35 s and numpy 1.43 s).
+#: chasing), the same constant as ``fastsvd.kernels.gesdd.TWO_STAGE_MIN``.
 TWO_STAGE_MIN_ORDER = 300
 #: Jacobi from this order first takes the SVD of ``R^T`` by divide and conquer
 #: and polishes ``R^T V0`` (the same constant as
@@ -113,7 +114,7 @@ class Plan:
 
 
 def choose_dense(shape, dtype, *, compute_uv=True, full_matrices=True, method="auto",
-                 accuracy="backward"):
+                 accuracy="backward", hermitian=False):
     """Plan for a dense (possibly stacked) input of ``shape``."""
     m, n = shape[-2], shape[-1]
     batch = shape[:-2]
@@ -145,6 +146,11 @@ def choose_dense(shape, dtype, *, compute_uv=True, full_matrices=True, method="a
     if method != "auto":
         plan.method = method
         plan.reasons.append(f"method={method!r} was requested")
+    elif hermitian and accuracy != "relative" and available("hermitian"):
+        plan.method = "hermitian"
+        plan.reasons.append("hermitian=True: one tridiagonal reduction (4/3 n^3 flops) and one "
+                            "back-transformation instead of the bidiagonal route's 8/3 n^3 and "
+                            "two; the lower triangle is read, as numpy's eigh does")
     elif accuracy == "relative":
         plan.method = "jacobi"
         plan.reasons.append("accuracy='relative': every singular value to high relative "
@@ -189,6 +195,15 @@ def choose_dense(shape, dtype, *, compute_uv=True, full_matrices=True, method="a
                              else "implicit-shift QR (Demmel-Kahan)"))
         if compute_uv:
             plan.steps.append("back-transform U = Q U_B, V^T = V_B^T P^T (blocked reflectors)")
+    if plan.method == "hermitian":
+        plan.steps += ["Householder tridiagonalization of the lower triangle, A = Q T Q^T "
+                       "(blocked, xSYTRD)",
+                       "eigenvalues of T by divide and conquer on the secular equation (xSTEDC)"
+                       + ("; eigenvectors Z" if compute_uv else ", values only"),
+                       "sigma = |lambda| descending" + ("; U = Q Z, V^T = sign(lambda) U^T"
+                                                        if compute_uv else "")]
+    if hermitian and plan.method != "hermitian":
+        plan.steps.insert(0, "hermitian=True: the matrix its lower triangle defines is decomposed")
     if plan.method == "jacobi":
         plan.steps.append("rows sorted by decreasing max-norm, then QR with column pivoting "
                           "A P = Q R (xGEJSV's preconditioner)")

@@ -176,11 +176,32 @@ def test_return_info_and_plan():
     assert "transpose" in str(fastsvd.plan((10, 40)))
 
 
-def test_hermitian_flag_is_accepted():
-    A = RNG.standard_normal((5, 5))
+@pytest.mark.parametrize("n", [5, 60])
+def test_hermitian_takes_the_eigen_path_and_matches_numpy(n):
+    A = RNG.standard_normal((n, n))
     A = A + A.T
+    assert fastsvd.plan(A, hermitian=True).method == "hermitian"
+    (U, s, Vh), info = fastsvd.svd(A, hermitian=True, return_info=True)
+    assert info.method == "hermitian"
+    assert_svd(A, U, s, Vh, full_matrices=True)
+    ref = np.linalg.svd(A, hermitian=True, compute_uv=False)
+    # both are within 4 n eps sigma_1 of the exact values (the README's bound)
+    np.testing.assert_allclose(s, ref, rtol=0, atol=8 * n * 2.2e-16 * ref[0])
+    np.testing.assert_allclose(fastsvd.svd(A, hermitian=True, compute_uv=False), s,
+                               rtol=0, atol=8 * n * 2.2e-16 * ref[0])
+
+
+def test_hermitian_reads_the_lower_triangle_as_numpy_does():
+    # numpy's hermitian=True is eigh on the lower triangle: the upper one is ignored
+    L = np.tril(RNG.standard_normal((7, 7)))
+    A = L + RNG.standard_normal((7, 7)) * np.triu(np.ones((7, 7)), 1) * 100
+    S = np.tril(A) + np.tril(A, -1).T
     U, s, Vh = fastsvd.svd(A, hermitian=True)
-    np.testing.assert_allclose(np.sort(s), np.sort(np.abs(np.linalg.eigvalsh(A))), rtol=1e-13)
+    assert_svd(S, U, s, Vh, full_matrices=True)
+    np.testing.assert_allclose(s, np.linalg.svd(A, hermitian=True, compute_uv=False),
+                               rtol=0, atol=32 * 2.2e-16 * s[0])
+    with pytest.raises(LinAlgError, match="square"):
+        fastsvd.svd(RNG.standard_normal((4, 3)), hermitian=True)
 
 
 @pytest.mark.parametrize("shape", [(6, 3, 3), (2, 3, 8, 5), (5, 2, 2), (4, 1, 6)])
