@@ -93,6 +93,8 @@ def _vector_norm(v, axis=-1):
     norm (:func:`fastsvd.kernels.lanczos.nrm2`, Blue's one-pass xNRM2): no
     overflow or underflow where the norm itself is representable, NaN kept."""
     v = np.moveaxis(np.asarray(v), axis, -1)
+    if v.size == 0:   # an empty vector has norm 0 (and reshape(-1, 0) is undefined)
+        return np.zeros(v.shape[:-1], v.dtype if v.dtype.kind == "f" else np.float64)
     rows = np.ascontiguousarray(v.reshape(-1, v.shape[-1]), dtype=np.float64)
     out = np.empty(rows.shape[0])
     _nrm2_rows(rows, out)
