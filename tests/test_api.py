@@ -356,3 +356,18 @@ def test_sparse_input_names_svds_and_toarray():
     import scipy.sparse as sp
     with pytest.raises(TypeError, match="svds.*toarray"):
         fastsvd.svd(sp.random_array((20, 10), density=0.3, rng=0))
+
+
+def test_dask_arrays_go_to_the_distributed_path():
+    # fastsvd.svd and plan on a dask array stay lazy and run TSQR (no cluster
+    # needed: dask's local scheduler runs the same graph)
+    da = pytest.importorskip("dask.array")
+    A = RNG.standard_normal((400, 6))
+    x = da.from_array(A, chunks=(100, 6))
+    U, s, Vh = fastsvd.svd(x, full_matrices=False)
+    assert isinstance(U, da.Array) and isinstance(s, da.Array)
+    U, s, Vh = (np.asarray(t) for t in (U.compute(), s.compute(), Vh.compute()))
+    assert_svd(A, U, s, Vh)
+    assert str(fastsvd.plan(x)).startswith("fastsvd.distributed.svd of a 400 x 6")
+    with pytest.raises(ValueError, match="full_matrices"):
+        fastsvd.svd(x)
