@@ -10,15 +10,14 @@ and the single-machine svd_tall against numpy, the peer as a parameter.
 * ``TallSVD``: fastsvd.kernels.tsqr.svd_tall against numpy.linalg.svd on
   200000 x 100 and 100000 x 50 (target: at most 0.5x).
 
-The input is persisted on the workers in ``setup`` and results are persisted
-there too, so the timings are the factorization, not moving 160 MB to and from
-the client.  Each ``setup`` compiles fastsvd's kernels on a small problem first.
+The input is generated on the workers (seeded, block by block) and persisted
+in ``setup``, and results are persisted there too, so the timings are the
+factorization, not moving 160 MB to and from the client.  Each ``setup`` compiles fastsvd's kernels on a small problem first.
 
-Run directly for a one-shot table (sides alternated, medians, peak memory of
-each worker process): ``python benchmarks/bench_distributed.py [--repeat 5]``.
+Run directly for a one-shot table (sides alternated, medians, process memory of
+the workers sampled during the factorization): ``python benchmarks/bench_distributed.py [--repeat 5]``.
 """
 import argparse
-import resource
 import time
 
 import numpy as np
@@ -31,6 +30,7 @@ try:
     import dask
     import dask.array as da
     import distributed
+    from distributed.diagnostics import MemorySampler
 except ImportError:  # pragma: no cover - the benchmarks need the dask extra
     dask = da = distributed = None
 
@@ -41,23 +41,46 @@ RAND_K = 20
 RAND_ITER = 4
 
 
-def known_spectrum(sigma, m, n, seed=0):
-    """``U diag(sigma) V^T`` with orthonormal DCT factors (random signs, rows permuted):
-    O(m n log n) to build, no factorization (as benchmarks/bench_truncated.py)."""
-    rng = np.random.default_rng(seed)
-    k = len(sigma)
-    U = scipy.fft.dct(np.eye(m, k), axis=0, norm="ortho")
-    U = (U * rng.choice([-1.0, 1.0], size=(m, 1)))[rng.permutation(m)]
-    X = U * np.asarray(sigma, float)
-    X = np.hstack([X, np.zeros((m, n - k))]) if n > k else X
-    return np.ascontiguousarray(
-        scipy.fft.idct(X * rng.choice([-1.0, 1.0], size=(1, n)), axis=1, norm="ortho"))
-
-
 def start_cluster():
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address=":0")
     return cluster, distributed.Client(cluster)
+
+
+def _gaussian_block(block_id, shape, seed):
+    """Row block ``block_id[0]`` of a seeded Gaussian matrix, made on the worker."""
+    return np.random.default_rng([seed, block_id[0]]).standard_normal(shape)
+
+
+def _dct_block(block_id, r0, rows, m, sigma, seed):
+    """Rows ``r0 .. r0+rows-1`` of ``U diag(sigma) V^T`` with ``U`` the first ``n``
+    columns of the orthonormal DCT-II of order ``m`` (rows signed at random) and
+    ``V^T`` the orthonormal DCT of order ``n`` (columns signed): exact singular
+    values ``sigma``, each block made on its worker."""
+    n = sigma.size
+    i = np.arange(r0, r0 + rows)[:, None]
+    j = np.arange(n)[None, :]
+    U = np.sqrt(2.0 / m) * np.cos(np.pi * (2 * i + 1) * j / (2 * m))
+    U[:, 0] /= np.sqrt(2.0)
+    U *= np.random.default_rng([seed, r0]).choice([-1.0, 1.0], size=(rows, 1))
+    cols = np.random.default_rng(seed).choice([-1.0, 1.0], size=(1, n))
+    return np.ascontiguousarray(scipy.fft.idct(U * sigma * cols, axis=1, norm="ortho"))
+
+
+def gaussian_matrix(shape, nchunks, seed=1):
+    """A seeded Gaussian dask array whose blocks are generated on the workers."""
+    rows = shape[0] // nchunks
+    return da.map_blocks(lambda block_id=None: _gaussian_block(block_id, (rows, shape[1]), seed),
+                         chunks=((rows,) * nchunks, (shape[1],)), dtype=float)
+
+
+def known_spectrum_matrix(sigma, m, nchunks, seed=0):
+    """``U diag(sigma) V^T`` (see :func:`_dct_block`) as a dask array made on the workers."""
+    rows = m // nchunks
+
+    def block(block_id=None):
+        return _dct_block(block_id, block_id[0] * rows, rows, m, sigma, seed)
+    return da.map_blocks(block, chunks=((rows,) * nchunks, (sigma.size,)), dtype=float)
 
 
 def _warm():
@@ -67,8 +90,9 @@ def _warm():
     svd_tall(np.random.default_rng(0).standard_normal((300, 20)), True, False)
 
 
-def _peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+def _rss_mib():
+    import psutil
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def thin_svd(peer, x):
@@ -87,10 +111,10 @@ def randomized(peer, x):
 class _OnCluster:
     timeout = 900
 
-    def _start(self, A, chunks):
+    def _start(self, x):
         _warm()
         self.cluster, self.client = start_cluster()
-        self.x = self.client.persist(da.from_array(A, chunks=chunks))
+        self.x = self.client.persist(x)
         distributed.wait(self.x)
 
     def teardown(self, *args):
@@ -109,8 +133,7 @@ class DistributedThinSVD(_OnCluster):
     param_names = ["peer"]
 
     def setup(self, peer):
-        A = np.random.default_rng(1).standard_normal(THIN_SHAPE)
-        self._start(A, (THIN_SHAPE[0] // THIN_CHUNKS, THIN_SHAPE[1]))
+        self._start(gaussian_matrix(THIN_SHAPE, THIN_CHUNKS))
 
     def time_svd(self, peer):
         self._run(thin_svd(peer, self.x))
@@ -130,8 +153,7 @@ class DistributedRandomized(_OnCluster):
 
     def setup(self, peer):
         self.sigma = np.exp(-np.arange(RAND_SHAPE[1]) / 10.0)
-        A = known_spectrum(self.sigma, *RAND_SHAPE)
-        self._start(A, (RAND_SHAPE[0] // 8, RAND_SHAPE[1]))
+        self._start(known_spectrum_matrix(self.sigma, RAND_SHAPE[0], 8))
 
     def time_randomized(self, peer):
         self._run(randomized(peer, self.x))
@@ -184,26 +206,31 @@ def _alternate(make, peers, repeat):
     return {p: float(np.median(v)) for p, v in times.items()}
 
 
-def _cluster_case(name, A, chunks, fn, peers, repeat, accuracy):
+def _cluster_case(name, make, fn, peers, repeat, accuracy):
     for peer in peers:
         # a fresh cluster per peer, so each worker's peak memory is its own
         cluster, client = start_cluster()
         try:
-            x = client.persist(da.from_array(A, chunks=chunks))
+            x = client.persist(make())
             distributed.wait(x)
             distributed.wait(client.persist(list(fn(peer, x))))     # warm the workers
             acc = accuracy(client.compute(list(fn(peer, x)), sync=True))
-            rss = client.run(_peak_rss_mib)
-            print(f"  {name} {peer}: accuracy {acc:.3g}, peak RSS per worker "
-                  f"{', '.join(f'{v:.0f}' for v in rss.values())} MiB (input "
-                  f"{A.nbytes / 2**20 / 2:.0f} MiB per worker)")
+            sampler = MemorySampler()
+            with sampler.sample(peer, measure="process", interval=0.1):
+                distributed.wait(client.persist(list(fn(peer, x))))
+            idle = client.run(_rss_mib)
+            peak = max(v for _, v in sampler.samples[peer]) / 2**20 / len(idle)
+            print(f"  {name} {peer}: accuracy {acc:.3g}; process memory per worker: peak "
+                  f"{peak:.0f} MiB during the factorization, {np.mean(list(idle.values())):.0f} "
+                  f"MiB holding input and results (input {x.nbytes / 2**20 / 2:.0f} MiB "
+                  f"per worker)")
         finally:
             client.close()
             cluster.close()
     # timing: both peers on one cluster, alternately
     cluster, client = start_cluster()
     try:
-        x = client.persist(da.from_array(A, chunks=chunks))
+        x = client.persist(make())
         distributed.wait(x)
         for p in peers:
             distributed.wait(client.persist(list(fn(p, x))))
@@ -238,22 +265,21 @@ def main():
                   f"{med['numpy'] * 1000:.0f} ms, ratio {med['fastsvd'] / med['numpy']:.2f}; "
                   f"backward error {err['fastsvd']:.3g} / {err['numpy']:.3g} max(m,n) eps")
     if "thin" in only:
-        A = np.random.default_rng(1).standard_normal(THIN_SHAPE)
-        ref = np.linalg.svd(A, compute_uv=False)
+        ref = np.linalg.svd(gaussian_matrix(THIN_SHAPE, THIN_CHUNKS).compute(
+            scheduler="synchronous"), compute_uv=False)
 
         def acc(r):
             return float(np.abs(r[1] - ref).max() / ref[0] / eps)
-        _cluster_case("thin 200000x100 (sigma error in eps sigma_1)", A,
-                      (THIN_SHAPE[0] // THIN_CHUNKS, THIN_SHAPE[1]), thin_svd,
+        _cluster_case("thin 200000x100 (sigma error in eps sigma_1)",
+                      lambda: gaussian_matrix(THIN_SHAPE, THIN_CHUNKS), thin_svd,
                       ["fastsvd", "dask"], args.repeat, acc)
     if "randomized" in only:
         sigma = np.exp(-np.arange(RAND_SHAPE[1]) / 10.0)
-        A = known_spectrum(sigma, *RAND_SHAPE)
 
         def acc(r):
             return float(np.abs(r[1] - sigma[:RAND_K]).max() / sigma[0])
-        _cluster_case("randomized 20000x2000 k=20 (sigma error / sigma_1)", A,
-                      (RAND_SHAPE[0] // 8, RAND_SHAPE[1]), randomized,
+        _cluster_case("randomized 20000x2000 k=20 (sigma error / sigma_1)",
+                      lambda: known_spectrum_matrix(sigma, RAND_SHAPE[0], 8), randomized,
                       ["fastsvd", "dask"], args.repeat, acc)
 
 

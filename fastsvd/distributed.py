@@ -6,7 +6,7 @@ Optional extra ``dask`` (``pip install "fastsvd[dask]"``: ``dask[array]`` and
 * :func:`svd` of a tall-skinny matrix (one column of chunks) is Householder
   TSQR (Demmel, Grigori, Hoemmen & Langou 2012): every row block is factored
   where it lives by :func:`fastsvd.kernels.qr.geqrf`, the ``n x n`` ``R``
-  factors climb a binary tree of small QRs, the root's ``R`` gets
+  factors climb a tree of small QRs (flat up to :data:`NODE_ROWS` stacked rows), the root's ``R`` gets
   :func:`fastsvd.svd` in one task, and ``U = Q U_R`` comes back down the tree,
   each block's reflectors applied on the worker that holds them.  Only
   ``n x n`` matrices travel; the matrix is never gathered.  A short-fat matrix
@@ -34,7 +34,14 @@ import operator
 
 import numpy as np
 
-from .kernels.tsqr import TSQR_FANOUT
+
+#: rows of a tree node's stack of R factors: fanout = NODE_ROWS // n children per
+#: node (at least 2).  Every tree level is a round trip through the scheduler,
+#: while a node's QR of a 4096 x n stack costs milliseconds, so a flat tree (one
+#: level for up to 40 blocks of a 100-column matrix) is faster than a binary one:
+#: measured on 20000 x 2000, rank 20, 4 power iterations, 8 blocks, two worker
+#: processes, a binary tree took 1.4x the time of dask's svd_compressed.
+NODE_ROWS = 4096
 
 #: a block after rechunking to one column of chunks may be this many times
 #: dask's ``array.chunk-size`` (128 MiB by default): a row block of a
@@ -98,6 +105,18 @@ def _apply_q(factor, above, offset, r):
 def _matmul_small(block, small):
     """One block of ``X @ S`` for a small ``S`` held by the task."""
     return np.ascontiguousarray(block @ small)
+
+
+def _tmatmul(block, q):
+    """One block's share ``X_i^T Q_i`` of ``X^T Q``."""
+    return block.T @ q
+
+
+def _sum(*parts):
+    out = parts[0].copy()
+    for p in parts[1:]:
+        out += p
+    return out
 
 
 def _flip_by_rows(Vt):
@@ -198,6 +217,11 @@ def _one_column_of_chunks(y):
             f"per block to stay within {limit / 2**20:.0f} MiB")
 
 
+def _fanout(n):
+    """Children per tree node for ``n`` columns (:data:`NODE_ROWS`)."""
+    return max(2, NODE_ROWS // max(n, 1))
+
+
 def _tree_levels(row_counts, n, fanout):
     """Per level, the list of node heights; level 0 are the row blocks."""
     levels = [list(row_counts)]
@@ -211,11 +235,11 @@ def _tree_levels(row_counts, n, fanout):
 class _TSQR:
     """The task graph of a TSQR of ``y`` (tall, one column of chunks)."""
 
-    def __init__(self, y, fanout=TSQR_FANOUT):
+    def __init__(self, y):
         dask, da, _ = _require_dask()
         self.y = y
         self.n = y.shape[1]
-        self.fanout = fanout
+        self.fanout = fanout = _fanout(self.n)
         token = dask.base.tokenize(y, fanout)
         self.token = token
         self.levels = _tree_levels(y.chunks[0], self.n, fanout)
@@ -269,10 +293,10 @@ def _array(HighLevelGraph, da, name, dsk, deps, chunks, dtype):
     return da.Array(graph, name, chunks, dtype=dtype)
 
 
-def _tsqr_svd(y, compute_uv, fanout=TSQR_FANOUT):
+def _tsqr_svd(y, compute_uv):
     """Lazy ``(U, s, Vt)`` of a tall ``y`` with one column of chunks."""
     dask, da, HighLevelGraph = _require_dask()
-    t = _TSQR(y, fanout)
+    t = _TSQR(y)
     n = y.shape[1]
     dt = y.dtype
     svd_key = (f"fastsvd-tsqr-svd-{t.token}", 0)
@@ -293,10 +317,10 @@ def _tsqr_svd(y, compute_uv, fanout=TSQR_FANOUT):
     return U, s, Vt
 
 
-def _tsqr_q(y, fanout=TSQR_FANOUT):
+def _tsqr_q(y):
     """Lazy orthonormal ``Q`` (same chunks as ``y``) of the TSQR of ``y``."""
     dask, da, HighLevelGraph = _require_dask()
-    t = _TSQR(y, fanout)
+    t = _TSQR(y)
     eye_key = (f"fastsvd-tsqr-eye-{t.token}", 0)
     t.dsk[eye_key] = (np.eye, y.shape[1], None, 0, y.dtype)
     qname = f"fastsvd-q-{t.token}"
@@ -359,13 +383,14 @@ def plan(x):
     y, transposed = _oriented(x)
     y, how = _one_column_of_chunks(y)
     n = y.shape[1]
-    levels = _tree_levels(y.chunks[0], n, TSQR_FANOUT)
+    fanout = _fanout(n)
+    levels = _tree_levels(y.chunks[0], n, fanout)
     nodes = sum(len(lv) for lv in levels[1:])
     steps = [
         f"each of the {len(levels[0])} row blocks: Householder QR (fastsvd.kernels.qr.geqrf) "
         f"on the worker that holds it; only its {n} x {n} R leaves",
-        (f"R tree: {nodes} tasks, each a QR of {TSQR_FANOUT} stacked R factors "
-         f"({TSQR_FANOUT * n} x {n}), {len(levels) - 1} levels up to the root"
+        (f"R tree: {nodes} tasks, each a QR of up to {fanout} stacked R factors "
+         f"(at most {fanout * n} x {n}), {len(levels) - 1} levels up to the root"
          if nodes else "a single block: its R is the root"),
         f"root: SVD of the {n} x {n} R in one task (fastsvd.svd)",
         "U = Q U_R: the tree applied top down, n x n pieces sent to the children, each "
@@ -374,7 +399,7 @@ def plan(x):
     return DistributedPlan(shape=tuple(x.shape), dtype=str(x.dtype), transposed=transposed,
                            rechunk=how, n_blocks=len(levels[0]),
                            block_rows=tuple(int(r) for r in y.chunks[0]),
-                           tree_fanout=TSQR_FANOUT, tree_depth=len(levels) - 1,
+                           tree_fanout=fanout, tree_depth=len(levels) - 1,
                            tree_nodes=nodes, steps=steps)
 
 
@@ -437,13 +462,11 @@ def randomized_svd(x, n_components, n_oversamples=10, n_iter=4, random_state=Non
     omega = np.ascontiguousarray(rs.normal(size=(cols, size)), dtype=y.dtype)
     # 1. range finder with power iterations, each product orthonormalized by TSQR
     Q = _tsqr_q(_blockwise_small(y, omega, "sketch"))
-    yt = y.T.rechunk({0: -1})
     for _ in range(n_iter):
-        Z = (yt @ Q).rechunk({0: -1, 1: -1})        # cols x l, small
-        Z = _tsqr_q(Z)
+        Z = _tsqr_q(_rmatmul(y, Q))                 # cols x l, one chunk
         Q = _tsqr_q(_project(y, Z))
     # 2. B^T = Y^T Q (cols x l), its SVD by TSQR, U = Q V_B
-    Bt = (yt @ Q).rechunk({0: -1, 1: -1})
+    Bt = _rmatmul(y, Q)
     Ub, s, Vbt = _tsqr_svd(Bt, True)
     # x ~ Q B = Q (Ub s Vb^T)^T = (Q Vb) s Ub^T
     U = _project(Q, Vbt.T)
@@ -456,6 +479,19 @@ def randomized_svd(x, n_components, n_oversamples=10, n_iter=4, random_state=Non
     small = (U.T if transposed else Vt).rechunk(-1)
     signs = small.map_blocks(_flip_by_rows, dtype=small.dtype, drop_axis=1, chunks=((k,),))
     return U * signs[None, :], s, Vt * signs[:, None]
+
+
+def _rmatmul(y, Q):
+    """``y^T Q`` (``cols x l``, one chunk) for ``y`` and ``Q`` with the same row
+    chunks: one product per block where the blocks live, then one sum task."""
+    dask, da, HighLevelGraph = _require_dask()
+    token = dask.base.tokenize(y, Q)
+    part, out = f"fastsvd-tmatmul-{token}", f"fastsvd-rmatmul-{token}"
+    nb = len(y.chunks[0])
+    dsk = {(part, i): (_tmatmul, (y.name, i, 0), (Q.name, i, 0)) for i in range(nb)}
+    dsk[(out, 0, 0)] = (_sum, *[(part, i) for i in range(nb)])
+    return _array(HighLevelGraph, da, out, dsk, [y, Q], ((y.shape[1],), (Q.shape[1],)),
+                  y.dtype)
 
 
 def _project(y, Z):

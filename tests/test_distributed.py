@@ -72,7 +72,10 @@ def test_svd_tall_skinny_on_two_workers(client):
     _check_thin(A, U, s, Vt, s_true)
 
 
-def test_svd_odd_block_count_and_blocks_shorter_than_n(client):
+def test_svd_odd_block_count_and_blocks_shorter_than_n(client, monkeypatch):
+    """A binary tree (NODE_ROWS = 2 n) over 28 and 7 blocks: levels with odd counts,
+    a node with one child, blocks shorter than n."""
+    monkeypatch.setattr(fd, "NODE_ROWS", 60)
     A, s_true = _known(700, 30, seed=1)
     x = da.from_array(A, chunks=(25, 30))      # 28 blocks of 25 < n rows
     U, s, Vt = client.compute(list(fd.svd(x)), sync=True)
@@ -119,10 +122,14 @@ def test_svd_refuses_what_does_not_fit():
         fd.svd(da.zeros((40, 3), chunks=(10, 3), dtype=complex))
 
 
-def test_plan_describes_blocks_and_tree():
+def test_plan_describes_blocks_and_tree(monkeypatch):
     x = da.zeros((8000, 50), chunks=(1000, 50))
     p = fd.plan(x)
-    assert p.n_blocks == 8 and p.tree_depth == 3 and p.tree_nodes == 7
+    # flat: 8 stacks of 50 rows fit one node of NODE_ROWS rows
+    assert p.n_blocks == 8 and p.tree_depth == 1 and p.tree_nodes == 1
+    monkeypatch.setattr(fd, "NODE_ROWS", 100)      # binary tree
+    p = fd.plan(x)
+    assert p.tree_fanout == 2 and p.tree_depth == 3 and p.tree_nodes == 7
     text = str(p)
     assert "8 row blocks" in text and "depth 3" in text and "geqrf" in text
 
@@ -147,7 +154,8 @@ def test_randomized_svd_on_two_workers(client):
     assert np.all(Vt[np.arange(k), np.argmax(np.abs(Vt), axis=1)] > 0)
 
 
-def test_randomized_svd_wide_and_multi_chunk(client):
+def test_randomized_svd_wide_and_multi_chunk(client, monkeypatch):
+    monkeypatch.setattr(fd, "NODE_ROWS", 40)       # a binary tree inside every TSQR
     m, n, k = 150, 2500, 8
     A, s_true = _known(n, m, seed=6, decay=8.0)
     A = np.ascontiguousarray(A.T)

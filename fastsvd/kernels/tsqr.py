@@ -64,7 +64,7 @@ DELTA_FINAL = 0.5
 #: ill-conditioned Gram matrix was inaccurate (kappa(A) >~ eps^{-1/2}).
 DELTA_TRUST = 1.0
 #: shift constant of shifted CholeskyQR, ``s = 11 (mn + n(n+1)) u ||A||^2`` with
-#: ``u = eps/2`` (Fukaya et al. 2020, eq. (3.1)); ``||A||_2^2`` is bounded by
+#: ``u = eps/2`` (Fukaya et al. 2020, sec. 3); ``||A||_2^2`` is bounded by
 #: ``trace(A^T A) = ||A||_F^2`` as they suggest.
 SHIFT_CONSTANT = 11.0
 #: their analysis assumes ``s <= ||A||^2 / 100``: for larger ``m n u`` (float32
@@ -371,7 +371,8 @@ def cholesky_qr_factors(A, X, delta_final=DELTA_FINAL, delta_trust=DELTA_TRUST,
     2. a pass: Cholesky of ``G`` (plus the shift ``s I`` if chosen),
        ``X <- X R^{-1}``, ``G <- X^T X``; an unshifted pass whose ``X`` has
        ``||G - I||_F > delta_trust``, or a Cholesky breakdown in the first
-       pass, restarts from ``A`` with the shift (Fukaya et al. 2020, alg. 4.1);
+       pass, restarts from ``A`` with the shift (Fukaya et al. 2020's shifted
+       CholeskyQR, followed by CholeskyQR2: their sCQR3);
     3. as soon as ``||G - I||_F <= delta_final`` the Cholesky factor of ``G``
        is the last one (it is the second pass of CholeskyQR2 on a factor with
        ``kappa(X)^2 <= 3``); if that does not happen within ``max_passes``
