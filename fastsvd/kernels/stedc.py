@@ -37,7 +37,8 @@ import math
 import numpy as np
 
 from .._jit import kernel
-from .bdsdc import multiply_blocks, rotate_rows
+from .bdsdc import rotate_rows
+from .blas import gemm
 from .secular import rational_step
 
 #: order of a leaf of the recursion, solved by QL/QR (xSTEDC's SMLSIZ from ILAENV is 25)
@@ -727,8 +728,9 @@ def merge_halves(d, e, Zt, r0, nr, n1, eps, max_iter):
        same rotation applied to their eigenvector rows.
     4. Secular roots, Lowner's ``zhat``, the ``K x K`` eigenvector matrix.
     5. New eigenvectors: the secular problem's times the old, one matrix product
-       for the columns of each half (:func:`~fastsvd.kernels.bdsdc.multiply_blocks`
-       skips the rows that vanish on that half).
+       for the columns of each half; the vectors are grouped (top only, both,
+       bottom only, xLAED2's column types) so that each product skips the old
+       vectors that vanish on its half and reads a contiguous block.
     6. Eigenvalues ascending with their rows into the node's storage.
 
     Returns :data:`OK` or :data:`NO_CONVERGENCE` (a secular root hit its cap).
@@ -823,16 +825,50 @@ def merge_halves(d, e, Zt, r0, nr, n1, eps, max_iter):
             info = NO_CONVERGENCE
     zhat = np.empty(K)
     lowner_z_eig(dk, zk, K, rho, orig, taus, zhat)
+    # 5. group the columns as xLAED2 does: vectors living on the top half only,
+    # on both (rotated together by the deflation), on the bottom only; then the
+    # two products read contiguous column ranges of Qs
+    col = np.empty(K, np.int64)
+    nt = 0
+    nm = 0
+    for i in range(K):
+        p = nd[i]
+        if top[p] and not bot[p]:
+            nt += 1
+        elif top[p]:
+            nm += 1
+    ct = 0
+    cm = nt
+    cb = nt + nm
+    Xtop = np.empty((nt + nm, n1), Zt.dtype)
+    Xbot = np.empty((K - nt, n2), Zt.dtype)
+    for i in range(K):
+        p = nd[i]
+        if top[p] and not bot[p]:
+            c = ct
+            ct += 1
+        elif top[p]:
+            c = cm
+            cm += 1
+        else:
+            c = cb
+            cb += 1
+        col[i] = c
+        if c < nt + nm:
+            Xtop[c, :] = B[prow[p], :n1]
+        if c >= nt:
+            Xbot[c - nt, :] = B[prow[p], n1:]
     Qs = np.empty((K, K), Zt.dtype)
     qv = np.empty(K)
     for j in range(K):
         secular_vector(dk, zhat, K, orig[j], taus[j], qv)
+        row = Qs[j]
         for i in range(K):
-            Qs[j, i] = qv[i]
-    # 5. block products (the old rows are read in place, the results land in Tq)
+            row[col[i]] = qv[i]
+    # the old rows were copied out, the results land in Tq
     Tq = np.empty((K, nr), Zt.dtype)
-    multiply_blocks(Qs, nd, prow, top, B, 0, n1, Tq)
-    multiply_blocks(Qs, nd, prow, bot, B, n1, nr, Tq)
+    gemm(1.0, Qs[:, :nt + nm], Xtop, 0.0, Tq[:, :n1])
+    gemm(1.0, Qs[:, nt:], Xbot, 0.0, Tq[:, n1:])
     # 6. deflated values ascending, merged with the roots
     nde = nr - K
     dpos = np.empty(nde, np.int64)
