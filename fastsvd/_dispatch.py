@@ -18,12 +18,15 @@ DENSE_DRIVERS = {
     "dc": ("fastsvd.kernels.gesdd", "svd_gesdd"),
     "jacobi": ("fastsvd.kernels.gejsv", "svd_jacobi"),
     "hermitian": ("fastsvd.kernels.syevd", "svd_hermitian"),
+    "tall": ("fastsvd.kernels.tsqr", "svd_tall"),
 }
 #: What each method is, in one line, for plan() and the docs.
 DESCRIPTIONS = {
     "qr": "Householder bidiagonalization + implicit-shift bidiagonal QR (xGESVD)",
     "dc": "Householder bidiagonalization + bidiagonal divide and conquer (xGESDD)",
     "jacobi": "QR-preconditioned one-sided Jacobi, high relative accuracy (xGEJSV)",
+    "tall": "tall-skinny QR (CholeskyQR2 / shifted CholeskyQR3 checked a posteriori, else "
+            "Householder TSQR) + divide and conquer of R",
     "hermitian": "symmetric eigen-decomposition: Householder tridiagonalization + tridiagonal "
                  "divide and conquer, sigma = |lambda| (xSYEVD, as numpy's hermitian=True)",
     "batched": "one parallel loop over the stack: one-sided Jacobi per slice, closed form "
@@ -40,6 +43,14 @@ QR_FIRST_RATIO = 1.6
 #: loop, no Python per slice); benchmarks/bench_jacobi.py (Batched) shows
 #: 2000 x 32 x 32 still beating numpy's stacked svd.
 BATCH_MAX_ORDER = 32
+#: Thin or values-only SVDs of matrices at least this many times taller than wide,
+#: and with at least TALL_MIN_SIZE entries, take the tall-skinny QR path: its
+#: passes are syrk/trsm/gemm at level-3 speed where Householder QR is half
+#: memory bound (200000 x 100: 0.27x numpy's time, 100000 x 50: 0.38x, one
+#: thread each; bench_distributed.TallSVD).  4 n^2 m flops against
+#: Householder's 2 n^2 m, hence a ratio well past LAPACK's QR-first 1.6.
+TALL_RATIO = 8
+TALL_MIN_SIZE = 1 << 16
 #: Divide and conquer pays over QR iteration with vectors from this order on;
 #: LAPACK's xBDSDC switches at 25 (SMLSIZ).  Revisit with benchmarks/bench_dense.py.
 DC_MIN_ORDER = 25
@@ -156,6 +167,18 @@ def choose_dense(shape, dtype, *, compute_uv=True, full_matrices=True, method="a
         plan.reasons.append("accuracy='relative': every singular value to high relative "
                             "accuracy needs Jacobi (Demmel & Veselic 1992); bidiagonal "
                             "reduction only guarantees error ~ eps * sigma_1")
+    elif (not (compute_uv and full_matrices) and m >= TALL_RATIO * n
+          and m * n >= TALL_MIN_SIZE and available("tall")):
+        plan.method = "tall"
+        plan.reasons.append(f"m / n = {m / n:.3g} >= {TALL_RATIO} and no m x m U wanted: a "
+                            "tall-skinny QR runs at matrix-product speed, then only the n x n R "
+                            "is decomposed")
+        plan.steps += ["A = Q R by CholeskyQR2 (shifted CholeskyQR3 for ill-conditioned A), "
+                       "each pass checked by the orthogonality of its Gram matrix; Householder "
+                       "TSQR by row blocks when the checks fail",
+                       "R = U_R S V^T by divide and conquer"]
+        if compute_uv:
+            plan.steps.append("U = Q U_R (one matrix product)")
     elif compute_uv and n >= DC_MIN_ORDER and available("dc"):
         plan.method = "dc"
         plan.reasons.append(f"vectors wanted and min(m, n) = {n} >= {DC_MIN_ORDER}: "
