@@ -15,7 +15,9 @@ I and II, SIAM J. Matrix Anal. Appl. 29; LAPACK xGESVJ):
   by powers of two; norms are updated by the rotation formulas and recomputed
   when cancellation makes the update unreliable;
 * de Rijk's pivoting (the column of largest norm leads each row of the
-  cyclic sweep) and Rutishauser's stable rotation formulas;
+  cyclic sweep) and Rutishauser's stable rotation formulas; a pair whose
+  norms are more than ``eps / tiny`` apart, where the rotation angle would
+  underflow, gets xGESVJ's Gram-Schmidt step instead (:func:`_project_out`);
 * rows that are already nearly orthogonal (after the divide-and-conquer
   preconditioner of :mod:`~fastsvd.kernels.gejsv`) are screened by one matrix
   product per pass (:func:`gesvj_screened`) instead of ``n^2 / 2`` dot products.
