@@ -11,11 +11,14 @@ small singular values are checked against mpmath, not against numpy.
 import numpy as np
 import pytest
 
+import fastsvd
+
 from fastsvd.kernels.gejsv import (CERTIFICATE_MAX, DC_PRECONDITION_MIN, gejsv_precondition,
                                    rotate_by, svd_jacobi, svd_jacobi_report)
 from fastsvd.kernels.gesvj import MAX_SWEEPS, _dot, gesvj, gesvj_screened, gesvj_work
 from fastsvd.kernels.qrcp import apply_q, gelqp
-from tests.checks import assert_svd, reference_singular_values, relative_errors
+from tests.checks import (C_BACKWARD, C_ORTHO, C_SIGMA, assert_svd, backward_error, eps_of,
+                          orthogonality, reference_singular_values, relative_errors)
 from tests.gallery import gallery
 
 EPS = np.finfo(np.float64).eps
@@ -351,3 +354,124 @@ def test_row_dot_long_rows(dtype):
     scale = float(np.dot(np.abs(G[0]).astype(np.float64), np.abs(G[2]).astype(np.float64)))
     # recursive summation bound: m eps sum |x_i y_i|
     assert abs(_dot(G, 0, 2) - exact) <= 700 * np.finfo(dtype).eps * scale
+
+
+# ----------------------------------------------------------------------------- extreme scales
+
+#: shapes of the extreme sweep: mostly tall (and wide, which the driver
+#: transposes), where graded rows survive the pivoted QR as Jacobi columns of
+#: far apart norms; square ones the transposition heuristic turns column-graded
+EXTREME_SHAPES = [(2, 2), (5, 5), (12, 12), (30, 30), (3, 2), (13, 8), (15, 14), (17, 4),
+                  (21, 18), (28, 19), (29, 28), (30, 7), (30, 25), (8, 12), (19, 28), (4, 30)]
+
+
+def _extreme_matrix(rng):
+    """A matrix whose rows or columns span the whole exponent range: largest
+    entries near ``1e+-300`` (float32 ``1e+-30``), the other lines graded
+    down to the subnormals in random order, some columns zero and some exactly
+    dependent (copies or multiples of others, which rotations cancel to
+    noise).  Returns ``(A, full_matrices, compute_uv)``.
+
+    Graded rows are the hard case: after the pivoted QR the Jacobi columns are
+    not graded, and pairs of them differ in norm beyond ``tiny / eps``."""
+    dtype = np.float64 if rng.random() < 0.5 else np.float32
+    fi = np.finfo(dtype)
+    m, n = EXTREME_SHAPES[int(rng.integers(len(EXTREME_SHAPES)))]
+    top = float(rng.choice([300.0, -300.0]) if dtype == np.float64 else rng.choice([30.0, -30.0]))
+    bottom = float(np.log10(float(fi.smallest_subnormal)))
+    A = rng.standard_normal((m, n))
+    # graded along the long side (rows of a tall matrix), mostly: the driver
+    # works on the transpose of a wide one
+    rows = (rng.random() < 0.7) == (m >= n)
+    k = m if rows else n
+    expo = rng.permutation(np.linspace(top, bottom, k) + rng.uniform(-1.0, 0.0, k) * (k > 1))
+    expo = np.minimum(expo, top)
+    # exponents applied in two halves: 10^e alone may be out of range
+    f = 10.0 ** (expo / 2)
+    A = (A * f[:, None]) * f[:, None] if rows else (A * f[None, :]) * f[None, :]
+    for j in range(n):
+        if rng.random() < 0.15:
+            A[:, j] = A[:, int(rng.integers(n))] * float(rng.choice([1.0, -3.0, 0.5]))
+        elif rng.random() < 0.1:
+            A[:, j] = 0.0
+    return A.astype(dtype), bool(rng.random() < 0.5), bool(rng.random() < 0.75)
+
+
+def _extreme_failures(A, U, s, Vt, full_matrices):
+    """Empty string if the SVD of one extreme matrix meets the README bounds, else
+    what failed.  Units of ``max(m, n) eps`` of ``A``'s dtype (tests/checks.py):
+    backward error <= 4, orthogonality of ``U`` and ``V`` <= 8, ``s``
+    non-negative and descending, each ``s_i`` within ``4 max(m, n) eps s_1`` of
+    LAPACK's (numpy's float64 SVD of the same entries) plus one step of the
+    subnormal grid, the rounding of any value stored below the normal range.
+    ``U = None``: values only."""
+    m, n = A.shape
+    eps = eps_of(A.dtype)
+    if not (np.all(np.isfinite(s)) and np.all(s >= 0)):
+        return f"sign: s = {s}"
+    if np.any(np.diff(s) > 0):
+        return f"order: s = {s}"
+    ref = np.linalg.svd(A.astype(np.float64), compute_uv=False)
+    floor = float(np.finfo(A.dtype).smallest_subnormal)
+    err = np.abs(s.astype(np.float64) - ref).max(initial=0.0)
+    if not err <= C_SIGMA * max(m, n) * eps * ref[0] + floor:
+        return f"sigma: {err / (max(m, n) * eps * ref[0]):.3g} units"
+    if U is None:
+        return ""
+    k = min(m, n)
+    if U.shape != ((m, m) if full_matrices else (m, k)) or \
+            Vt.shape != ((n, n) if full_matrices else (k, n)):
+        return f"shape: {U.shape}, {Vt.shape}"
+    be = backward_error(A, U, s, Vt)
+    if not be <= C_BACKWARD:
+        return f"backward: {be:.3g} units"
+    ou = orthogonality(U)
+    if not ou <= C_ORTHO:
+        return f"orthogonality of U: {ou:.3g} units"
+    ov = orthogonality(Vt.T)
+    if not ov <= C_ORTHO:
+        return f"orthogonality of V: {ov:.3g} units"
+    return ""
+
+
+def test_extreme_column_scales_meet_bounds():
+    """80 seeded matrices with column norms from ``1e+-300`` (float32 ``1e+-30``)
+    down to the subnormals, zero and dependent columns, shapes up to 30 x 30,
+    float32 and float64, full and thin, with and without vectors, through
+    ``svd_jacobi`` (info must be 0) and ``fastsvd.svd(method="jacobi")`` (no
+    fallback to another method).  Bounds of :func:`_extreme_failures`: backward
+    error 4, orthogonality 8, sigma 4, in units of ``max(m, n) eps``.
+
+    Pins two faults of the sweeps on such pairs: a pair whose norm ratio
+    underflowed was skipped whatever its cosine (converged with ``|cos|`` up
+    to 1: ``U`` not orthogonal), and a ratio below ``tiny / tol`` gave a
+    subnormal rotation that never converged (sweep cap)."""
+    rng = np.random.default_rng(20261125)
+    failures = []
+    for i in range(80):
+        A, full_matrices, compute_uv = _extreme_matrix(rng)
+        m, n = A.shape
+        B = np.ascontiguousarray(A.T if m < n else A)
+        U, s, Vt, info = svd_jacobi(B.copy(), compute_uv, full_matrices)
+        if info != 0:
+            failures.append((i, A.dtype.name, A.shape, "svd_jacobi info", info))
+        elif compute_uv:
+            if m < n:
+                U, Vt = Vt.T, U.T
+            why = _extreme_failures(A, U, s, Vt, full_matrices)
+            if why:
+                failures.append((i, A.dtype.name, A.shape, "svd_jacobi", why))
+        else:
+            why = _extreme_failures(A, None, s, None, full_matrices)
+            if why:
+                failures.append((i, A.dtype.name, A.shape, "svd_jacobi", why))
+        res, sinfo = fastsvd.svd(A, full_matrices=full_matrices, compute_uv=compute_uv,
+                                 method="jacobi", return_info=True)
+        if sinfo.method != "jacobi" or sinfo.status != 0:
+            failures.append((i, A.dtype.name, A.shape, "svd", sinfo.method, sinfo.tried))
+            continue
+        U, s, Vt = res if compute_uv else (None, res, None)
+        why = _extreme_failures(A, U, s, Vt, full_matrices)
+        if why:
+            failures.append((i, A.dtype.name, A.shape, "svd", why))
+    assert not failures, failures

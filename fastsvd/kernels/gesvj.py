@@ -15,7 +15,9 @@ I and II, SIAM J. Matrix Anal. Appl. 29; LAPACK xGESVJ):
   by powers of two; norms are updated by the rotation formulas and recomputed
   when cancellation makes the update unreliable;
 * de Rijk's pivoting (the column of largest norm leads each row of the
-  cyclic sweep) and Rutishauser's stable rotation formulas;
+  cyclic sweep) and Rutishauser's stable rotation formulas; a pair whose
+  norms are more than ``eps / tiny`` apart, where the rotation angle would
+  underflow, gets xGESVJ's Gram-Schmidt step instead (:func:`_project_out`);
 * rows that are already nearly orthogonal (after the divide-and-conquer
   preconditioner of :mod:`~fastsvd.kernels.gejsv`) are screened by one matrix
   product per pass (:func:`gesvj_screened`) instead of ``n^2 / 2`` dot products.
@@ -261,6 +263,42 @@ def _flush(G, i, nrm, tiny):
     return nrm
 
 
+@kernel
+def _project_out(G, W, norms, a, b, cs, rooteps, tiny, lo, hi, rotate_w):
+    """``y <- y - cs (||y|| / ||x||) x`` for ``x = G[a]``, ``y = G[b]``, ``||y|| <<
+    ||x||``: the Gram-Schmidt step xGESVJ takes instead of a rotation when the
+    norm ratio is below ``tiny / eps`` (its ``ROTOK`` false).
+
+    There the rotation's ``t ~ cs ||y|| / ||x||`` would be subnormal or zero,
+    so a rotation misses its angle (the pair never converges) or does nothing,
+    while the step in exact arithmetic is just this projection: ``x`` changes
+    by ``t ||y||``, far below its rounding.  Both rows are scaled by the powers
+    of two of their norms (exact; xGESVJ's scaled work copy), so nothing over-
+    or underflows.  ``||y'|| = ||y|| sqrt(1 - cs^2)``, recomputed when that
+    cancels below ``sqrt(eps)``.  ``W[b] -= alpha W[a]`` follows, ``alpha =
+    cs ||y|| / ||x|| < tiny / eps``.  Returns ``alpha``.
+    """
+    nx = norms[a]
+    ny = norms[b]
+    ex = math.frexp(nx)[1]
+    ey = math.frexp(ny)[1]
+    fx1, fx2 = _scale_factors(-ex)
+    fy1, fy2 = _scale_factors(-ey)
+    gy1, gy2 = _scale_factors(ey)
+    coef = cs * (math.ldexp(ny, -ey) / math.ldexp(nx, -ex))
+    for k in range(G.shape[1]):
+        ys = (G[b, k] * fy1) * fy2 - coef * ((G[a, k] * fx1) * fx2)
+        G[b, k] = (ys * gy1) * gy2
+    alpha = cs * (ny / nx)
+    if rotate_w:
+        for k in range(W.shape[1]):
+            W[b, k] -= alpha * W[a, k]
+    f = max(0.0, (1.0 - cs) * (1.0 + cs))
+    nyn = ny * math.sqrt(f) if f > rooteps else row_norm(G, b, lo, hi)
+    norms[b] = _flush(G, b, nyn, tiny)
+    return alpha
+
+
 # --------------------------------------------------------------------------
 # sweeps
 # --------------------------------------------------------------------------
@@ -311,6 +349,9 @@ def _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny, lo, hi, rotate_w,
         return 0.0, 0.0, False, 0, cnt, True
     record = rec_p.size > 0
     skip = last_rot.size > 0
+    # xGESVJ's SMALL: below this norm ratio a rotation's t ~ ratio cos (cos > tol)
+    # may be subnormal
+    small = tiny / eps
     maxcos = 0.0
     maxkept = 0.0
     skipped = False
@@ -332,11 +373,29 @@ def _sweep_row(G, W, norms, order, i, tol, eps, rooteps, tiny, lo, hi, rotate_w,
         acs = abs(cs)
         if acs > maxcos:
             maxcos = acs
-        if acs <= tol or min(npp, nqq) / max(npp, nqq) == 0.0:
-            # orthogonal to working precision; or norms more than the exponent
-            # range apart: the angle (about cs times their ratio) underflows
+        if acs <= tol:
+            # orthogonal to working precision
             if acs > maxkept:
                 maxkept = acs
+            continue
+        if min(npp, nqq) < small * max(npp, nqq):
+            # norms so far apart that the angle would underflow: project the
+            # smaller column instead (xGESVJ's Gram-Schmidt step)
+            a, b = (p, q) if npp >= nqq else (q, p)
+            alpha = _project_out(G, W, norms, a, b, cs, rooteps, tiny, lo, hi,
+                                 rotate_w and not record)
+            if skip:
+                last_rot[p] = sweep
+                last_rot[q] = sweep
+            if record:
+                # as a rotation with c = 1, s = -alpha: the larger row's change,
+                # alpha times the smaller, is far below its rounding
+                rec_p[cnt] = a
+                rec_q[cnt] = b
+                rec_c[cnt] = 1.0
+                rec_s[cnt] = -alpha
+                cnt += 1
+            nrot += 1
             continue
         c, s, fx, fy = rotation(cs, npp, nqq, eps)
         tau = s / (1.0 + c)
@@ -568,10 +627,12 @@ def _visit(G, W, norms, p, q, tol, eps, rooteps, tiny, lo, hi, rotate_w):
     acs = abs(cs)
     if acs <= tol:
         return acs, 0, 1.0, 0.0
-    if min(norms[p], norms[q]) / max(norms[p], norms[q]) == 0.0:
-        # norms more than the exponent range apart: the angle (about cs times
-        # their ratio) underflows, so the pair is orthogonal in floating point
-        return acs, 0, 1.0, 0.0
+    if min(norms[p], norms[q]) < (tiny / eps) * max(norms[p], norms[q]):
+        # norms so far apart that the angle would underflow: project the
+        # smaller column instead (xGESVJ's Gram-Schmidt step)
+        a, b = (p, q) if norms[p] >= norms[q] else (q, p)
+        alpha = _project_out(G, W, norms, a, b, cs, rooteps, tiny, lo, hi, rotate_w)
+        return acs, 1, 1.0, -alpha if a == p else alpha
     c, s = _rotate_pair(G, W, norms, p, q, cs, eps, rooteps, tiny, lo, hi, rotate_w)
     return acs, 1, c, s
 
