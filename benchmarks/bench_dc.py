@@ -1,11 +1,11 @@
-"""Divide and conquer SVD (issue 3): fastsvd's svd_gesdd against numpy.linalg.svd
+"""Divide and conquer SVD: fastsvd's svd_gesdd against numpy.linalg.svd
 (LAPACK xGESDD, the same method), the implementation as a parameter.
 
 Cases from the issue: thin SVD of 2000 x 2000, values only of 2000 x 2000, thin
 SVD of 20000 x 500, each in float64 and float32.  Target: fastsvd at most 1.0x
 numpy.  ``setup`` warms the JIT on a small matrix of the same dtype, so compile
 time is not timed.  ``BidiagonalDC`` times the bidiagonal stage alone (bdsdc
-against the QR iteration bdsqr on the same bidiagonal), the part issue 3 owns.
+against the QR iteration bdsqr on the same bidiagonal), the part this suite tracks.
 
 Reproduce one row without asv::
 

@@ -1,7 +1,7 @@
 """Dense SVD: fastsvd against numpy (gesdd) and scipy (gesvd), the implementation
 as a parameter so one asv table shows the ratio.
 
-Shapes from issue 2: square 50, 200, 1000; tall 20000 x 500; wide 500 x 20000;
+Shapes: square 50, 200, 1000; tall 20000 x 500; wide 500 x 20000;
 float64 and float32; thin SVD with vectors, and values only.  ``setup`` warms
 the JIT on a small matrix of the same dtype, so compile time is not timed here
 (see bench_jit.py).  Each ``time_*`` has a ``track_*`` twin charting the

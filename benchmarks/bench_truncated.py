@@ -73,7 +73,7 @@ def _svds(peer, A, k, tol, which):
 class SvdsSparse:
     """Top 10 of a random sparse 200000 x 20000 matrix, 400000 nonzeros, tol 1e-10.
 
-    Target (issue 5): fastsvd at most half the time of the faster scipy solver,
+    Target: fastsvd at most half the time of the faster scipy solver,
     at equal or better residuals.
     """
     params = [["fastsvd", "scipy-arpack", "scipy-propack"]]
@@ -118,7 +118,7 @@ class SvdsDenseKnownSpectrum:
 class RandomizedDense:
     """randomized_svd, dense 5000 x 2000 with sigma_i = 1/i, 20 components, n_iter = 4.
 
-    Target (issue 5): at most 2/3 of scikit-learn's time, sigma at least as accurate.
+    Target: at most 2/3 of scikit-learn's time, sigma at least as accurate.
     """
     params = [["fastsvd", "sklearn"]]
     param_names = ["peer"]

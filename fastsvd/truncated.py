@@ -536,7 +536,7 @@ def _small_svd(B, bidiagonal):
         info = bdsqr(d, e, Ut, Vt)
         if info == 0:
             return Ut.T, d, Vt.T
-    from . import svd  # the lead's public dense SVD
+    from . import svd  # the public dense SVD
     X, S, Yt = svd(np.array(B), full_matrices=False)
     return X, S, Yt.T
 
@@ -690,7 +690,7 @@ def _thick_restart_gkl(op, k, ncv, tol, largest, v0, maxiter, rng, full, u_colum
     Vk = V2[:k].copy()
     # Rayleigh-Ritz on span(Vk): A Vk = Q R (tall thin QR), R = X diag(s) Y^T,
     # so u = Q X and v = Vk^T Y, orthonormal to working precision
-    from . import svd  # the lead's public dense SVD, on the k x k factor
+    from . import svd  # the public dense SVD, on the k x k factor
     Q, P, R = _cholesky_qr2_deferred(op.mm(np.ascontiguousarray(Vk.T)))
     X, s, Yt = svd(R, full_matrices=False)
     order = np.argsort(s, kind="stable")
@@ -938,7 +938,7 @@ def randomized_svd(M, n_components, *, n_oversamples=10, n_iter="auto",
     """
     M, shape, dtype = _iv_randomized(M, n_components, n_oversamples, n_iter,
                                      power_iteration_normalizer, transpose, flip_sign)
-    from . import svd  # the lead's public dense SVD, for the small projected problem
+    from . import svd  # the public dense SVD, for the small projected problem
     from .kernels import randomized as _rk
 
     out_dtype = _result_dtype(dtype)

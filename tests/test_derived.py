@@ -766,7 +766,7 @@ _PEERS = {
 
 
 def test_no_numpy_or_scipy_factorization_runs(monkeypatch):
-    """The brief: every decomposition is fastsvd's own.  Replace the peers'
+    """Every decomposition is fastsvd's own.  Replace the peers'
     factorizations (and numpy's private module, which np.linalg.norm calls) by
     a trap and run every function through every code path."""
     import importlib
